@@ -1,0 +1,189 @@
+/**
+ * The one configuration schema: every key, its default and its validation live here. `config.yaml` and the
+ * README's reference table follow this file. Units are in key names. Unknown keys are rejected.
+ */
+import { z } from "zod";
+import { Secret } from "./secret.ts";
+
+const secret = z.string().min(1, "must not be empty").transform((v) => new Secret(v));
+const httpUrl = z
+  .string()
+  .url("must be a URL such as https://splunk.example.com:8089")
+  .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://");
+const cron = z.string().min(1);
+
+const fileSource = z
+  .object({
+    /** Files to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD, JSON lines. */
+    paths: z.array(z.string().min(1)).min(1),
+    /** `auto` detects the format from the content. */
+    format: z.enum(["auto", "zeek", "csv", "jsonl", "nsl-kdd"]).default("auto"),
+  })
+  .strict();
+
+const splunkSearch = z
+  .object({
+    /** Checkpoint key; unique per search. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '_', '.', '-'"),
+    /** The SPL that selects the events, without time bounds (the sidecar adds the window). */
+    query: z.string().min(1),
+    /** Normalized field name -> Splunk field name, for fields not already CIM-named. */
+    field_map: z.record(z.string()).default({}),
+  })
+  .strict();
+
+const splunk = z
+  .object({
+    url: httpUrl,
+    username: z.string().optional(),
+    password: secret.optional(),
+    token: secret.optional(),
+    /** PEM file of the CA that signs Splunk's certificate. */
+    ca_file: z.string().optional(),
+    /** Turning verification off is logged at WARN on every start. */
+    verify_tls: z.boolean().default(true),
+    app: z.string().default("soc_assistant"),
+    searches: z.array(splunkSearch).min(1),
+    lag_seconds: z.number().int().min(0).default(60),
+    max_window_seconds: z.number().int().min(1).default(3600),
+    initial_lookback_seconds: z.number().int().min(0).default(3600),
+    max_lateness_seconds: z.number().int().min(0).default(86400),
+    page_size: z.number().int().min(1).max(50000).default(10000),
+    timeout_ms: z.number().int().min(1).default(30000),
+  })
+  .strict()
+  .superRefine((s, ctx) => {
+    if (!s.token && !(s.username && s.password)) {
+      ctx.addIssue({ code: "custom", message: "set either token, or username and password", path: ["token"] });
+    }
+  });
+
+const hec = z
+  .object({
+    url: httpUrl,
+    token: secret,
+    index: z.string().default("soc_risk"),
+    /** Create the index through the SDK at startup (single-instance and development setups only). */
+    create_index: z.boolean().default(false),
+    ack: z.boolean().default(true),
+    ca_file: z.string().optional(),
+    verify_tls: z.boolean().default(true),
+    batch_max_events: z.number().int().min(1).default(1000),
+    batch_max_bytes: z.number().int().min(1024).default(1_000_000),
+    max_in_flight: z.number().int().min(1).default(4),
+    retry_deadline_ms: z.number().int().min(0).default(120_000),
+    timeout_ms: z.number().int().min(1).default(30_000),
+  })
+  .strict();
+
+const fileSink = z
+  .object({
+    /** Risk events are appended here as JSON lines. */
+    path: z.string().min(1).default("out/risk-events.jsonl"),
+    /** One `soc_assistant:run` event per run is appended here. */
+    runs_path: z.string().min(1).default("out/runs.jsonl"),
+  })
+  .strict();
+
+const hidden = z
+  .object({
+    units: z.number().int().min(1).max(4096),
+    activation: z.enum(["relu", "tanh", "elu"]).default("relu"),
+    dropout: z.number().min(0).max(0.9).default(0),
+  })
+  .strict();
+
+export const configSchema = z
+  .object({
+    source: z
+      .object({
+        type: z.enum(["file", "splunk"]).default("file"),
+        file: fileSource.optional(),
+      })
+      .strict()
+      .default({}),
+    sink: z
+      .object({
+        type: z.enum(["file", "splunk_hec"]).default("file"),
+        /** Events scoring at or above this are written; every event is counted. */
+        min_risk_score: z.number().int().min(0).max(100).default(20),
+        file: fileSink.default({}),
+      })
+      .strict()
+      .default({}),
+    splunk: splunk.optional(),
+    hec: hec.optional(),
+    schedule: z
+      .object({
+        /** node-cron expression (seconds field optional). */
+        scoring_cron: cron.default("*/5 * * * *"),
+        /** Run once immediately at startup, then on the schedule. */
+        run_on_start: z.boolean().default(true),
+        retrain_cron: cron.optional(),
+      })
+      .strict()
+      .default({}),
+    model: z
+      .object({
+        registry_dir: z.string().default("models"),
+        name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("zeek-conn"),
+        backend: z.enum(["auto", "tensorflow", "wasm", "cpu"]).default("auto"),
+        /** Scoring worker threads; 0 scores on the main thread. Default: one per core. */
+        workers: z.number().int().min(0).max(64).optional(),
+        explain_top_k: z.number().int().min(1).max(20).default(5),
+        architecture: z
+          .object({
+            hidden: z.array(hidden).min(1).default([
+              { units: 64, activation: "relu", dropout: 0.2 },
+              { units: 32, activation: "relu", dropout: 0.2 },
+            ]),
+            learning_rate: z.number().positive().default(0.001),
+          })
+          .strict()
+          .default({}),
+        training: z
+          .object({
+            epochs: z.number().int().min(1).default(20),
+            batch_size: z.number().int().min(1).default(256),
+            validation_fraction: z.number().gt(0).lt(1).default(0.2),
+            patience: z.number().int().min(1).default(3),
+            class_weights: z.boolean().default(true),
+            seed: z.number().int().default(42),
+          })
+          .strict()
+          .default({}),
+      })
+      .strict()
+      .default({}),
+    api: z
+      .object({
+        enabled: z.boolean().default(true),
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(0).max(65535).default(8787),
+        token: secret.optional(),
+      })
+      .strict()
+      .default({}),
+    state_dir: z.string().default("var"),
+    logging: z
+      .object({
+        level: z.enum(["error", "warn", "info", "debug"]).default("info"),
+        format: z.enum(["text", "json"]).default("text"),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.source.type === "file" && !c.source.file) {
+      ctx.addIssue({ code: "custom", path: ["source", "file", "paths"], message: "required when source.type is file" });
+    }
+    if (c.source.type === "splunk" && !c.splunk) {
+      ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when source.type is splunk" });
+    }
+    if (c.sink.type === "splunk_hec" && !c.hec) {
+      ctx.addIssue({ code: "custom", path: ["hec"], message: "required when sink.type is splunk_hec" });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
