@@ -1,0 +1,59 @@
+/**
+ * Named log events, each with its level and a sentence. Data goes in structured fields; nothing is logged
+ * per event at INFO. Code logs through `logEvent(name, fields)`, so the catalogue below is the whole list of
+ * what the sidecar can say.
+ */
+import winston from "winston";
+
+const EVENTS = {
+  startup: ["info", "SOC Assistant is starting."],
+  backend_selected: ["info", "TensorFlow.js backend selected."],
+  backend_unavailable: ["debug", "A TensorFlow.js backend could not be loaded; trying the next one."],
+  model_loaded: ["info", "Model loaded from the registry."],
+  run_started: ["debug", "Scoring run started."],
+  run_finished: ["info", "Scoring run finished."],
+  run_failed: ["error", "Scoring run failed; the checkpoint was not advanced and the next run retries the window."],
+  run_nothing_new: ["info", "No new events since the checkpoint."],
+  tick_skipped: ["warn", "A scheduled run was skipped because the previous run is still in progress."],
+  rows_rejected: ["warn", "Some input rows could not be parsed and were skipped."],
+  schedule_started: ["info", "Scheduler started."],
+  shutdown_started: ["info", "Shutting down: no new runs; waiting for the run in flight."],
+  shutdown_finished: ["info", "Shutdown complete."],
+  api_listening: ["info", "HTTP API listening."],
+  train_epoch: ["info", "Training epoch finished."],
+  tls_verification_off: ["warn", "TLS certificate verification is OFF for this connection, by configuration."],
+} as const satisfies Record<string, readonly ["error" | "warn" | "info" | "debug", string]>;
+
+export type LogEventName = keyof typeof EVENTS;
+
+let logger = winston.createLogger({
+  level: "info",
+  transports: [new winston.transports.Console({ stderrLevels: ["error", "warn", "info", "debug"] })],
+  format: textFormat(),
+});
+
+function textFormat(): winston.Logform.Format {
+  return winston.format.combine(
+    winston.format.timestamp(),
+    winston.format.printf(({ timestamp, level, message, event: _event, ...rest }) => {
+      const fields = Object.entries(rest)
+        .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+        .join(" ");
+      return `${String(timestamp)} ${level.toUpperCase().padEnd(5)} ${String(message)}${fields ? ` ${fields}` : ""}`;
+    }),
+  );
+}
+
+/** Reconfigures the process-wide logger (called once by main). Logs go to stderr; stdout is for results. */
+export function configureLogging(opts: { level: string; format: "text" | "json" }): void {
+  logger = winston.createLogger({
+    level: opts.level,
+    transports: [new winston.transports.Console({ stderrLevels: ["error", "warn", "info", "debug"] })],
+    format: opts.format === "json" ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat(),
+  });
+}
+
+export function logEvent(name: LogEventName, fields: Record<string, unknown> = {}): void {
+  const [level, message] = EVENTS[name];
+  logger.log(level, message, { event: name, ...fields });
+}
