@@ -1,0 +1,68 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Scheduler } from "../../sidecar/pipeline/scheduler.ts";
+
+describe("Scheduler", () => {
+  it("skips and counts a tick that arrives while a run is in flight, never stacking runs", async () => {
+    let release!: () => void;
+    let active = 0;
+    let maxActive = 0;
+    const s = new Scheduler("0 0 1 1 *", async () => {
+      active++;
+      maxActive = Math.max(maxActive, active);
+      await new Promise<void>((r) => (release = r));
+      active--;
+    });
+    const first = s.tick();
+    await s.tick();
+    await s.tick();
+    assert.equal(s.skipped, 2);
+    release();
+    await first;
+    assert.equal(maxActive, 1);
+    const again = s.tick();
+    release();
+    await again;
+    assert.equal(s.runs, 2, "a tick after the run finished runs again");
+    await s.shutdown();
+  });
+
+  it("waits for the run in flight on shutdown and starts nothing after it", async () => {
+    let finished = false;
+    let calls = 0;
+    const s = new Scheduler("* * * * *", async () => {
+      calls++;
+      await new Promise((r) => setTimeout(r, 50));
+      finished = true;
+    });
+    await s.start(false);
+    const run = s.tick();
+    await s.shutdown();
+    assert.equal(finished, true);
+    await s.tick();
+    assert.equal(calls, 1);
+    await run;
+  });
+
+  it("keeps ticking after a run fails", async () => {
+    let calls = 0;
+    const s = new Scheduler("0 0 1 1 *", () => {
+      calls++;
+      return Promise.reject(new Error("boom"));
+    });
+    await s.tick();
+    await s.tick();
+    assert.equal(calls, 2);
+    await s.shutdown();
+  });
+
+  it("rejects an invalid cron expression by its config key", () => {
+    assert.throws(() => new Scheduler("every minute", () => Promise.resolve()), /schedule\.scoring_cron/);
+  });
+
+  it("shutdown is idempotent and safe without start", async () => {
+    const s = new Scheduler("* * * * *", () => Promise.resolve());
+    await s.shutdown();
+    await s.shutdown();
+  });
+});
