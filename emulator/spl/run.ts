@@ -1,0 +1,448 @@
+// Runs a parsed pipeline over the event store, cooperatively (step(budget) processes at most `budget`
+// scanned events), so a search over millions of generated events neither blocks the server nor
+// materializes its events: a job that ends in event rows keeps only refs and re-applies the row-shaping
+// commands (eval, rename, fields, table) when a page is read.
+
+import type { Command, Pipeline, StatsAgg } from "./ast.ts";
+import { evalExpr, matchSearch, scalar, toNum, toStr, type Row, type Value } from "./eval.ts";
+import { SplError } from "./parse.ts";
+import { formatIsoTime } from "./time.ts";
+import type { EventStore, EventView } from "../store/store.ts";
+
+/** One result row as the REST API renders it: every value a string (multivalue: array of strings). */
+export type OutRow = Record<string, string | string[]>;
+
+export interface SearchWindow {
+  earliest?: number;
+  latest?: number;
+  indexEarliest?: number;
+  indexLatest?: number;
+}
+
+const GONE = Symbol("gone");
+const EVENT_META = ["_bkt", "_cd", "_indextime", "_raw", "_si", "_sourcetype", "_time", "host", "index", "linecount", "source", "sourcetype", "splunk_server"];
+
+interface PRow extends Row {
+  set(name: string, v: Value): void;
+  names(): string[];
+}
+
+class EventRow implements PRow {
+  private readonly over = new Map<string, Value | typeof GONE>();
+  constructor(readonly view: EventView) {}
+  get(name: string): Value {
+    const o = this.over.get(name);
+    if (o !== undefined) return o === GONE ? null : o;
+    const v = this.view.get(name);
+    return v === undefined ? null : v;
+  }
+  set(name: string, v: Value): void {
+    this.over.set(name, v === null ? GONE : v);
+  }
+  names(): string[] {
+    const set = new Set<string>(EVENT_META);
+    for (const k of Object.keys(this.view.fields())) set.add(k);
+    for (const [k, v] of this.over) {
+      if (v === GONE) set.delete(k);
+      else set.add(k);
+    }
+    return [...set];
+  }
+}
+
+class MapRow implements PRow {
+  constructor(readonly m = new Map<string, Value>()) {}
+  get(name: string): Value {
+    return this.m.get(name) ?? null;
+  }
+  set(name: string, v: Value): void {
+    if (v === null) this.m.delete(name);
+    else this.m.set(name, v);
+  }
+  names(): string[] {
+    return [...this.m.keys()];
+  }
+}
+
+function globMatcher(patterns: string[]): (name: string) => boolean {
+  const res = patterns.map((p) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
+  return (name) => res.some((r) => r.test(name));
+}
+
+const TRANSFORMING = new Set(["stats", "sort"]);
+const SHAPING = new Set(["eval", "rename", "fields", "table"]);
+
+/** Applies one streaming command to a row; false drops the row. */
+function applyStreaming(cmd: Command, row: PRow, state: { seen?: Set<string>; n?: number }): boolean {
+  switch (cmd.k) {
+    case "search":
+      return matchSearch(cmd.expr, row);
+    case "where":
+      return evalExpr(cmd.expr, row) === true;
+    case "eval":
+      for (const a of cmd.assigns) row.set(a.field, evalExpr(a.expr, row));
+      return true;
+    case "rename":
+      for (const p of cmd.pairs) {
+        const v = row.get(p.from);
+        row.set(p.from, null);
+        row.set(p.to, v);
+      }
+      return true;
+    case "fields": {
+      const m = globMatcher(cmd.names);
+      for (const n of row.names()) {
+        const keep = cmd.remove ? !m(n) : m(n) || n.startsWith("_");
+        if (!keep) row.set(n, null);
+      }
+      return true;
+    }
+    case "table": {
+      const m = globMatcher(cmd.names);
+      for (const n of row.names()) if (!m(n)) row.set(n, null);
+      return true;
+    }
+    case "dedup": {
+      const parts: string[] = [];
+      for (const f of cmd.names) {
+        const v = toStr(row.get(f));
+        if (v === null) return false;
+        parts.push(v);
+      }
+      const key = parts.join("\u0000");
+      state.seen ??= new Set();
+      if (state.seen.has(key)) return false;
+      state.seen.add(key);
+      return true;
+    }
+    case "head":
+      state.n = (state.n ?? 0) + 1;
+      return state.n <= cmd.n;
+    default:
+      throw new SplError(`internal: '${cmd.k}' is not streaming`);
+  }
+}
+
+interface AggState {
+  by: Value[];
+  count: number[];
+  sets: (Set<string> | undefined)[];
+  nums: number[];
+  n: number[];
+}
+
+class StatsAggregator {
+  private readonly groups = new Map<string, AggState>();
+  constructor(readonly cmd: { aggs: StatsAgg[]; by: string[] }) {}
+  add(row: Row): void {
+    const by: Value[] = [];
+    for (const f of this.cmd.by) {
+      const v = scalar(row.get(f));
+      if (v === null) return; // Splunk drops rows missing a by-field
+      by.push(v);
+    }
+    const key = by.map((v) => toStr(v)).join("\u0000");
+    let g = this.groups.get(key);
+    if (!g) {
+      const k = this.cmd.aggs.length;
+      g = { by, count: new Array<number>(k).fill(0), sets: new Array(k).fill(undefined), nums: new Array<number>(k).fill(NaN), n: new Array<number>(k).fill(0) };
+      this.groups.set(key, g);
+    }
+    this.cmd.aggs.forEach((a, i) => {
+      const g2 = g;
+      if (a.fn === "count" && !a.field) {
+        g2.count[i]++;
+        return;
+      }
+      const raw = row.get(a.field as string);
+      if (raw === null) return;
+      const vals = Array.isArray(raw) ? raw : [raw];
+      for (const v of vals) {
+        switch (a.fn) {
+          case "count": g2.count[i]++; break;
+          case "dc": case "values": (g2.sets[i] ??= new Set()).add(toStr(v) ?? ""); break;
+          default: {
+            const n = toNum(v);
+            if (n === null) break;
+            g2.n[i]++;
+            const cur = g2.nums[i];
+            if (a.fn === "sum" || a.fn === "avg") g2.nums[i] = Number.isNaN(cur) ? n : cur + n;
+            else if (a.fn === "min") g2.nums[i] = Number.isNaN(cur) || n < cur ? n : cur;
+            else if (a.fn === "max") g2.nums[i] = Number.isNaN(cur) || n > cur ? n : cur;
+          }
+        }
+      }
+    });
+  }
+  rows(): MapRow[] {
+    if (this.groups.size === 0 && this.cmd.by.length === 0) {
+      const r = new MapRow();
+      this.cmd.aggs.forEach((a) => {
+        if (a.fn === "count" || a.fn === "dc") r.set(a.as, 0);
+      });
+      return [r];
+    }
+    const gs = [...this.groups.values()];
+    gs.sort((x, y) => {
+      for (let i = 0; i < x.by.length; i++) {
+        const c = compareValues(x.by[i], y.by[i]);
+        if (c !== 0) return c;
+      }
+      return 0;
+    });
+    return gs.map((g) => {
+      const r = new MapRow();
+      this.cmd.by.forEach((f, i) => r.set(f, g.by[i]));
+      this.cmd.aggs.forEach((a, i) => {
+        switch (a.fn) {
+          case "count": r.set(a.as, g.count[i]); break;
+          case "dc": r.set(a.as, g.sets[i]?.size ?? 0); break;
+          case "values": r.set(a.as, g.sets[i] ? [...g.sets[i]].sort() : null); break;
+          case "avg": r.set(a.as, g.n[i] === 0 ? null : g.nums[i] / g.n[i]); break;
+          default: r.set(a.as, Number.isNaN(g.nums[i]) ? null : g.nums[i]);
+        }
+      });
+      return r;
+    });
+  }
+}
+
+function compareValues(a: Value, b: Value): number {
+  const na = toNum(a);
+  const nb = toNum(b);
+  if (na !== null && nb !== null) return na - nb;
+  const x = toStr(a) ?? "";
+  const y = toStr(b) ?? "";
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function sortRows(rows: PRow[], cmd: Extract<Command, { k: "sort" }>): PRow[] {
+  const sorted = [...rows].sort((r1, r2) => {
+    for (const k of cmd.keys) {
+      const v1 = r1.get(k.field);
+      const v2 = r2.get(k.field);
+      if (v1 === null && v2 === null) continue;
+      if (v1 === null) return 1;
+      if (v2 === null) return -1;
+      const c = compareValues(v1, v2);
+      if (c !== 0) return k.desc ? -c : c;
+    }
+    return 0;
+  });
+  return sorted.slice(0, cmd.limit);
+}
+
+function applyArray(cmds: Command[], input: PRow[]): PRow[] {
+  let rows = input;
+  for (const cmd of cmds) {
+    if (cmd.k === "stats") {
+      const agg = new StatsAggregator(cmd);
+      for (const r of rows) agg.add(r);
+      rows = agg.rows();
+    } else if (cmd.k === "sort") {
+      rows = sortRows(rows, cmd);
+    } else {
+      const state = {};
+      rows = rows.filter((r) => applyStreaming(cmd, r, state));
+    }
+  }
+  return rows;
+}
+
+/** Field order hint for a pipeline's output: an explicit list (table/stats) or null (ASCII sort). */
+export function fieldOrder(cmds: Command[]): string[] | null {
+  let order: string[] | null = null;
+  for (const c of cmds) {
+    if (c.k === "table") order = [...c.names];
+    else if (c.k === "stats") order = [...c.by, ...c.aggs.map((a) => a.as)];
+    else if (order && c.k === "eval") {
+      for (const a of c.assigns) if (!order.includes(a.field)) order.push(a.field);
+    } else if (order && c.k === "rename") {
+      order = order.map((n) => c.pairs.find((p) => p.from === n)?.to ?? n);
+    } else if (order && c.k === "fields") {
+      const m = globMatcher(c.names);
+      const rm = c.remove;
+      order = order.filter((n) => (rm ? !m(n) : m(n)));
+    }
+  }
+  return order;
+}
+
+/** Renders a row as the REST API does; `_time` as ISO 8601, `_indextime` as epoch seconds. */
+function render(row: PRow, serial: number | undefined): OutRow {
+  const out: OutRow = {};
+  for (const n of row.names()) {
+    const v = row.get(n);
+    if (v === null) continue;
+    if (n === "_time" && typeof v === "number") out[n] = formatIsoTime(v);
+    else if (n === "_indextime" && typeof v === "number") out[n] = String(Math.floor(v));
+    else if (Array.isArray(v)) out[n] = v.length === 1 ? v[0] : v;
+    else out[n] = toStr(v) ?? "";
+  }
+  if (serial !== undefined && row instanceof EventRow) out._serial = String(serial);
+  return out;
+}
+
+/** Names of a page's fields in output order. */
+export function pageFields(rows: OutRow[], order: string[] | null): string[] {
+  const seen = new Set<string>();
+  for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+  const head = order ? [...order] : [];
+  const rest = [...seen].filter((n) => !head.includes(n)).sort();
+  return order ? [...head, ...rest] : rest;
+}
+
+export interface ExecOptions {
+  store: EventStore;
+  pipeline: Pipeline;
+  window: SearchWindow;
+  /** Index names to scan. */
+  indexes: string[];
+  /** Results kept at most (job `max_count`); Infinity for export. */
+  maxCount: number;
+  /** Export: receives rows as they are final (event searches stream; transforming searches at the end). */
+  onRows?: (rows: OutRow[]) => void;
+  now?: () => number;
+}
+
+/** A running search. Call step() until it returns true. */
+export class Execution {
+  /** Events that matched the base search. */
+  eventCount = 0;
+  /** Events read from the store (index and time window matched). */
+  scanCount = 0;
+  done = false;
+  readonly order: string[] | null;
+
+  private readonly scan: Iterator<number> | undefined;
+  private readonly stageA: Command[];
+  private readonly stageB: Command[];
+  private readonly states: { seen?: Set<string>; n?: number }[];
+  private readonly refs: number[] = [];
+  private rows: PRow[] | undefined;
+  private readonly stats: StatsAggregator | undefined;
+  private readonly buffer: PRow[] = [];
+  private emitted = 0;
+  private readonly hasHead: boolean;
+
+  constructor(private readonly o: ExecOptions) {
+    const cmds = o.pipeline.commands;
+    const t = cmds.findIndex((c) => TRANSFORMING.has(c.k));
+    this.stageA = t < 0 ? cmds : cmds.slice(0, t);
+    this.stageB = t < 0 ? [] : cmds.slice(t);
+    this.states = this.stageA.map(() => ({}));
+    this.hasHead = this.stageA.some((c) => c.k === "head");
+    this.order = fieldOrder(cmds);
+    if (o.pipeline.generator) {
+      const now = (o.now ?? Date.now)() / 1000;
+      const gen: PRow[] = [];
+      for (let i = 0; i < o.pipeline.generator.count; i++) gen.push(new MapRow(new Map([["_time", Math.floor(now)]])));
+      this.rows = applyArray(cmds, gen).slice(0, o.maxCount);
+      this.done = true;
+      this.emitRows(this.rows, false);
+      return;
+    }
+    const first = this.stageB[0];
+    if (first?.k === "stats") this.stats = new StatsAggregator(first);
+    this.scan = o.store.scan({ indexes: o.indexes, ...o.window });
+  }
+
+  /** Rows kept so far (events) or final rows (transforming). */
+  get resultCount(): number {
+    return this.rows ? this.rows.length : this.refs.length;
+  }
+
+  /** True when the job ends in event rows (results == events). */
+  get isEventSearch(): boolean {
+    return this.stageB.length === 0 && !this.o.pipeline.generator;
+  }
+
+  private emitRows(rows: PRow[], events: boolean): void {
+    if (!this.o.onRows || rows.length === 0) return;
+    const out = rows.map((r) => render(r, events ? this.emitted++ : undefined));
+    this.o.onRows(out);
+  }
+
+  /** Processes up to `budget` scanned events; returns true when the search is complete. */
+  step(budget: number): boolean {
+    if (this.done || !this.scan) return true;
+    const { store, pipeline } = this.o;
+    const streamed: PRow[] = [];
+    let stop = false;
+    for (let i = 0; i < budget; i++) {
+      const n = this.scan.next();
+      if (n.done) {
+        stop = true;
+        break;
+      }
+      this.scanCount++;
+      const row = new EventRow(store.view(n.value));
+      if (!matchSearch(pipeline.base, row)) continue;
+      this.eventCount++;
+      let keep = true;
+      for (let c = 0; c < this.stageA.length && keep; c++) keep = applyStreaming(this.stageA[c], row, this.states[c]);
+      if (keep) {
+        if (this.stats) this.stats.add(row);
+        else if (this.stageB.length > 0) this.buffer.push(row);
+        else {
+          if (this.refs.length < this.o.maxCount) this.refs.push(row.view.ref);
+          streamed.push(row);
+        }
+      }
+      // Nothing passes a saturated head again: stop scanning.
+      if (this.hasHead && this.headSaturated()) {
+        stop = true;
+        break;
+      }
+    }
+    this.emitRows(streamed, true);
+    if (stop) this.finish();
+    return this.done;
+  }
+
+  private headSaturated(): boolean {
+    return this.stageA.some((c, i) => c.k === "head" && (this.states[i].n ?? 0) >= c.n);
+  }
+
+  /** Stops scanning and completes with what has been found (job `finalize`). */
+  finalize(): void {
+    if (!this.done) this.finish();
+  }
+
+  private finish(): void {
+    if (this.stageB.length > 0) {
+      const start = this.stats ? this.stats.rows() : this.buffer;
+      const rest = this.stats ? this.stageB.slice(1) : this.stageB;
+      this.rows = applyArray(rest, start).slice(0, this.o.maxCount);
+      this.emitRows(this.rows, false);
+    }
+    this.done = true;
+  }
+
+  /** Runs to completion, yielding to the event loop every `budget` events. */
+  async runToEnd(budget = 20000, shouldStop: () => boolean = () => false): Promise<void> {
+    while (!this.step(budget)) {
+      if (shouldStop()) return;
+      await new Promise<void>((r) => setImmediate(r));
+    }
+  }
+
+  /** A page of results as rendered rows. For event searches rows are rebuilt from refs. */
+  page(offset: number, count: number): OutRow[] {
+    if (this.rows) return this.rows.slice(offset, offset + count).map((r) => render(r, undefined));
+    const shaping = this.stageA.filter((c) => SHAPING.has(c.k));
+    const out: OutRow[] = [];
+    const end = Math.min(this.refs.length, offset + count);
+    for (let i = offset; i < end; i++) {
+      const row = new EventRow(this.o.store.view(this.refs[i]));
+      for (const c of shaping) applyStreaming(c, row, {});
+      out.push(render(row, i));
+    }
+    return out;
+  }
+
+  /** The events behind an event search (the `/events` endpoint); empty for transforming searches. */
+  eventsPage(offset: number, count: number): OutRow[] {
+    return this.isEventSearch ? this.page(offset, count) : [];
+  }
+}
