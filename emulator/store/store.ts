@@ -37,6 +37,8 @@ export interface GeneratorSpec {
   end?: number;
   /** Shift between two replays of the sample (s). Default: the sample's span plus one mean gap. */
   periodSeconds?: number;
+  /** Ignore the sample's own times and space events evenly at this rate (events per second). */
+  ratePerSecond?: number;
   /** `_indextime` = `_time` + lagSeconds (default 0). */
   lagSeconds?: number;
   index?: string;
@@ -245,10 +247,12 @@ export class EventStore {
     if (!(spec.count >= 0)) throw new Error("generator count must be >= 0");
     const sample = [...spec.sample].sort((a, b) => a.time - b.time);
     const t0 = sample[0].time;
-    const offsets = Float64Array.from(sample, (e) => e.time - t0);
+    const rate = spec.ratePerSecond;
+    if (rate !== undefined && !(rate > 0)) throw new Error("generator ratePerSecond must be > 0");
+    const offsets = Float64Array.from(sample, (e, j) => (rate ? j / rate : e.time - t0));
     const span = offsets[offsets.length - 1];
     const n = sample.length;
-    const period = spec.periodSeconds ?? (n > 1 && span > 0 ? (span * n) / (n - 1) : 1);
+    const period = spec.periodSeconds ?? (rate ? n / rate : n > 1 && span > 0 ? (span * n) / (n - 1) : 1);
     if (!(period > span)) throw new Error("generator period must exceed the sample's span");
     let start = spec.start;
     if (start === undefined) {
