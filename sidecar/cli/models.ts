@@ -1,0 +1,58 @@
+/** `soc-assistant models list | promote <name>@<version> | rollback <name>`. */
+import { ModelRegistry } from "../registry/registry.ts";
+import { parse, UsageError, UserError } from "./args.ts";
+import { cliConfig } from "./common.ts";
+
+export async function modelsCommand(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  const { values, positionals } = parse(rest, { "models-dir": { type: "string" }, model: { type: "string" }, config: { type: "string" }, json: { type: "boolean" } }, `models ${action ?? ""}`.trim());
+  const dir = values["models-dir"] ?? cliConfig(values.config).model.registry_dir;
+  const registry = new ModelRegistry(dir);
+  const wrap = <T>(f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      throw new UserError((e as Error).message);
+    }
+  };
+  switch (action) {
+    case "list": {
+      const entries = wrap(() => registry.list(values.model));
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(entries)}\n`);
+        return 0;
+      }
+      if (entries.length === 0) {
+        process.stdout.write(`no models in ${registry.root}\n`);
+        return 0;
+      }
+      process.stdout.write(`${"model".padEnd(20)} ${"version".padEnd(8)} cur ${"created".padEnd(24)} ${"pr_auc".padStart(7)} ${"roc_auc".padStart(7)} ${"f1".padStart(6)}\n`);
+      for (const e of entries) {
+        const m = e.metrics;
+        const f = (x: number | undefined) => (x === undefined ? "-" : x.toFixed(4));
+        process.stdout.write(
+          `${e.name.padEnd(20)} ${e.version.padEnd(8)} ${e.current ? " * " : "   "} ${(e.created_at ?? e.error ?? "").padEnd(24)} ` +
+            `${f(m?.pr_auc).padStart(7)} ${f(m?.roc_auc).padStart(7)} ${f(m?.f1).padStart(6)}\n`,
+        );
+      }
+      return 0;
+    }
+    case "promote": {
+      const ref = positionals[0];
+      const m = ref === undefined ? null : /^([A-Za-z0-9_.-]+)@(v\d{4,})$/.exec(ref);
+      if (!m) throw new UsageError("models promote: expected <name>@<version>, e.g. zeek-conn@v0002");
+      const r = wrap(() => registry.promote(m[1]!, m[2]!));
+      process.stdout.write(`${m[1]}: current is now ${r.to} (was ${r.from ?? "none"})\n`);
+      return 0;
+    }
+    case "rollback": {
+      const name = positionals[0];
+      if (!name) throw new UsageError("models rollback: expected <name>");
+      const r = wrap(() => registry.rollback(name));
+      process.stdout.write(`${name}: rolled back to ${r.to} (was ${r.from ?? "none"})\n`);
+      return 0;
+    }
+    default:
+      throw new UsageError(`models: expected list, promote or rollback, got ${JSON.stringify(action ?? "")}`);
+  }
+}

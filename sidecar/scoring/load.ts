@@ -1,0 +1,86 @@
+/**
+ * Loads a registry version into a `ScoringModel`: the featurizer compiled from the version's feature spec,
+ * the scorer (a worker pool, or the main thread when `workers` is 0) and the explainer. The version's spec is
+ * checked against the fields the input provides before anything is scored.
+ */
+import { compileFeaturizer, missingFields } from "../features/featurize.ts";
+import type { ScoringModel } from "../pipeline/run-once.ts";
+import type { ModelMetadata } from "../registry/metadata.ts";
+import { ModelRegistry } from "../registry/registry.ts";
+import type { BackendPreference } from "../tf/backend.ts";
+import { extractDense } from "./dense.ts";
+import { Explainer } from "./explain.ts";
+import { ScoringPool } from "./pool.ts";
+import { Scorer } from "./scorer.ts";
+
+export interface LoadedScoringModel extends ScoringModel {
+  metadata: ModelMetadata;
+  /** Where scoring runs: `wasm x2 workers`, `cpu (main thread)`, ... */
+  runtime: string;
+  close(): Promise<void>;
+}
+
+export interface LoadOptions {
+  registryDir: string;
+  /** `name` (its current version) or `name@version`. */
+  ref: string;
+  backend: BackendPreference;
+  /** Worker threads for scoring; 0 scores on the main thread. Default: one per core. */
+  workers?: number;
+  topK?: number;
+}
+
+/** Thrown when the input cannot give the model the fields its feature spec reads. */
+export class MissingFieldsError extends Error {
+  override name = "MissingFieldsError";
+}
+
+export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoringModel> {
+  const { model, metadata } = await new ModelRegistry(opts.registryDir).load(opts.ref);
+  const net = extractDense(model);
+  model.dispose();
+  const spec = metadata.feature_spec;
+  const featurize = compileFeaturizer(spec);
+  const explainer = new Explainer(spec, { topK: opts.topK });
+  let score: (x: Float32Array, rows: number) => Promise<Float32Array>;
+  let close: () => Promise<void>;
+  let runtime: string;
+  if (opts.workers === 0) {
+    const scorer = new Scorer({ net, metadata });
+    score = (x, rows) => Promise.resolve(scorer.score(x, rows));
+    close = () => {
+      scorer.dispose();
+      return Promise.resolve();
+    };
+    runtime = "main thread";
+  } else {
+    const pool = await ScoringPool.create({ net, calibration: metadata.calibration, size: opts.workers, backend: opts.backend });
+    score = (x, rows) => pool.score(x, rows);
+    close = () => pool.close();
+    runtime = `${pool.backend} x${pool.size} workers`;
+  }
+  return {
+    name: metadata.name,
+    version: metadata.version,
+    featureSchema: metadata.feature_schema,
+    threshold: metadata.threshold,
+    width: spec.columns.length,
+    metadata,
+    runtime,
+    featurize,
+    score,
+    explain: (x, rows, events) => explainer.explain(x, rows, events, score),
+    close,
+  };
+}
+
+/** Refuses an input that lacks, entirely, a field the model's feature spec reads; names them and the fix. */
+export function checkInputFields(metadata: ModelMetadata, available: string[], input: string): void {
+  const missing = missingFields(metadata.feature_spec, available);
+  if (missing.length > 0) {
+    throw new MissingFieldsError(
+      `${input} lacks fields that model ${metadata.name}@${metadata.version} reads: ${missing.join(", ")}. ` +
+        `Score it with a model trained on this kind of data (soc-assistant train --data ...), or map its columns to these names.`,
+    );
+  }
+}
