@@ -20,7 +20,7 @@ export interface SearchWindow {
 }
 
 const GONE = Symbol("gone");
-const EVENT_META = ["_bkt", "_cd", "_indextime", "_raw", "_si", "_sourcetype", "_time", "host", "index", "linecount", "source", "sourcetype", "splunk_server"];
+const EVENT_META = ["_bkt", "_cd", "_indextime", "_raw", "_serial", "_si", "_sourcetype", "_time", "host", "index", "linecount", "source", "sourcetype", "splunk_server"];
 
 interface PRow extends Row {
   set(name: string, v: Value): void;
@@ -29,10 +29,13 @@ interface PRow extends Row {
 
 class EventRow implements PRow {
   private readonly over = new Map<string, Value | typeof GONE>();
+  /** Position in the result set, rendered as `_serial`. */
+  serial: number | undefined;
   constructor(readonly view: EventView) {}
   get(name: string): Value {
     const o = this.over.get(name);
     if (o !== undefined) return o === GONE ? null : o;
+    if (name === "_serial") return this.serial === undefined ? null : String(this.serial);
     const v = this.view.get(name);
     return v === undefined ? null : v;
   }
@@ -270,6 +273,7 @@ export function fieldOrder(cmds: Command[]): string[] | null {
 
 /** Renders a row as the REST API does; `_time` as ISO 8601, `_indextime` as epoch seconds. */
 function render(row: PRow, serial: number | undefined): OutRow {
+  if (row instanceof EventRow) row.serial = serial;
   const out: OutRow = {};
   for (const n of row.names()) {
     const v = row.get(n);
@@ -279,7 +283,6 @@ function render(row: PRow, serial: number | undefined): OutRow {
     else if (Array.isArray(v)) out[n] = v.length === 1 ? v[0] : v;
     else out[n] = toStr(v) ?? "";
   }
-  if (serial !== undefined && row instanceof EventRow) out._serial = String(serial);
   return out;
 }
 
