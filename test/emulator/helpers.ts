@@ -21,7 +21,7 @@ export async function call(url: string, o: RequestOptions = {}): Promise<Reply> 
   let body: string | Uint8Array | undefined = o.body;
   if (o.form) {
     headers["Content-Type"] = "application/x-www-form-urlencoded";
-    body = new URLSearchParams(Object.entries(o.form).map(([k, v]) => [k, String(v)])).toString();
+    body = new URLSearchParams(Object.entries(o.form).map(([k, v]): [string, string] => [k, String(v)])).toString();
   }
   if (o.auth) headers.Authorization = o.auth;
   const r = await fetch(url, { method: o.method ?? (body !== undefined ? "POST" : "GET"), headers, body });
