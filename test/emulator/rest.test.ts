@@ -79,6 +79,11 @@ describe("emulator REST: auth", () => {
     assert.equal(f.entry[0].name, "server-info");
     assert.equal(f.entry[0].content.version, "9.4.3");
     assert.deepEqual(f.paging, { total: 1, perPage: 30, offset: 0 });
+    const xml = await call(`${emu.url}/services/server/info`, { auth });
+    assert.equal(xml.headers.get("content-type"), "text/xml; charset=UTF-8");
+    assert.match(xml.text, /<feed xmlns="http:\/\/www.w3.org\/2005\/Atom"[^>]*>/);
+    assert.match(xml.text, /<generator build="[^"]+" version="9.4.3"\/>/);
+    assert.match(xml.text, /<s:key name="version">9.4.3<\/s:key>/);
     emu.settings.version = "8.2.6";
     const g = (await call(`${emu.url}/services/server/info?output_mode=json`, { auth })).json<FeedReply>();
     assert.equal(g.generator.version, "8.2.6");
