@@ -136,7 +136,7 @@ export class Service {
         logEvent("run_nothing_new", { source: this.source.name });
         return;
       }
-      const { top, ...summary } = report;
+      const { top: _top, ...summary } = report;
       this.lastRuns.unshift(summary);
       this.lastRuns.length = Math.min(this.lastRuns.length, 10);
       await this.runSink.send([{ sourcetype: RUN_SOURCETYPE, ...summary }]);

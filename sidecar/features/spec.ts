@@ -57,8 +57,10 @@ export interface FeatureSpec {
   config: FeatureConfig;
   numeric: NumericStats[];
   categorical: CategoricalStats[];
-  /** Derived feature names in column order, with the stats of each derived column in `columns`. */
+  /** Derived feature names (see `derived.ts`), in column order. */
   derived: string[];
+  /** Stats of the numeric outputs of derived features (`field` is the output's column name). */
+  derived_numeric: NumericStats[];
   /** The model's input row, in order. `columns.length` is the input width. */
   columns: ColumnSpec[];
   /** Every source field the spec reads. An input that lacks one of these columns entirely is refused. */

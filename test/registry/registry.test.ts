@@ -19,6 +19,7 @@ function metadata(width: number, prAuc = 0.9): NewModelMetadata {
     numeric: [],
     categorical: [],
     derived: [],
+    derived_numeric: [],
     columns,
     fields: columns.map((c) => c.name),
     rows: 10,
