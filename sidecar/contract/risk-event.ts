@@ -20,7 +20,10 @@ export interface TopFeature {
   feature: string;
   /** The event's value of that field in original units; null when the event lacked it. */
   value: string | number | null;
-  /** Increase of the calibrated probability this field causes, against the training mean (occlusion). */
+  /**
+   * How much this field raises the event's calibrated log-odds of being an attack, against the field at its
+   * training average (occlusion). Log-odds, not probability, so the reasons of a 99.99% event still separate.
+   */
   contribution: number;
 }
 

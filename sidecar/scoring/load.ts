@@ -43,11 +43,14 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
   const featurize = compileFeaturizer(spec);
   const explainer = new Explainer(spec, { topK: opts.topK });
   let score: (x: Float32Array, rows: number) => Promise<Float32Array>;
+  // Explanations compare calibrated log-odds: probabilities saturate at 1 for confident events, log-odds do not.
+  let logit: (x: Float32Array, rows: number) => Promise<Float32Array>;
   let close: () => Promise<void>;
   let runtime: string;
   if (opts.workers === 0) {
     const scorer = new Scorer({ net, metadata });
     score = (x, rows) => Promise.resolve(scorer.score(x, rows));
+    logit = (x, rows) => Promise.resolve(scorer.scoreLogit(x, rows));
     close = () => {
       scorer.dispose();
       return Promise.resolve();
@@ -56,6 +59,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
   } else {
     const pool = await ScoringPool.create({ net, calibration: metadata.calibration, size: opts.workers, backend: opts.backend });
     score = (x, rows) => pool.score(x, rows);
+    logit = (x, rows) => pool.scoreLogit(x, rows);
     close = () => pool.close();
     runtime = `${pool.backend} x${pool.size} workers`;
   }
@@ -69,7 +73,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     runtime,
     featurize,
     score,
-    explain: (x, rows, events) => explainer.explain(x, rows, events, score),
+    explain: (x, rows, events) => explainer.explain(x, rows, events, logit),
     close,
   };
 }

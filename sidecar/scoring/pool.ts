@@ -94,12 +94,17 @@ export class ScoringPool {
 
   /** Calibrated probabilities for `rows` rows of `x`. Detaches `x` when it owns its whole buffer. */
   score(x: Float32Array, rows: number): Promise<Float32Array> {
-    return this.request(x, rows, false);
+    return this.request(x, rows, "score");
+  }
+
+  /** Calibrated log-odds, as `Scorer.scoreLogit`. */
+  scoreLogit(x: Float32Array, rows: number): Promise<Float32Array> {
+    return this.request(x, rows, "logit");
   }
 
   /** Uncalibrated network outputs, as `Scorer.scoreRaw`. */
   scoreRaw(x: Float32Array, rows: number): Promise<Float32Array> {
-    return this.request(x, rows, true);
+    return this.request(x, rows, "raw");
   }
 
   /** Terminates the workers; pending calls reject. Idempotent. */
@@ -111,7 +116,7 @@ export class ScoringPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private request(x: Float32Array, rows: number, raw: boolean): Promise<Float32Array> {
+  private request(x: Float32Array, rows: number, output: ScoreRequest["output"]): Promise<Float32Array> {
     if (this.closed) return Promise.reject(new Error("the scoring pool is closed"));
     if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * this.width) {
       return Promise.reject(new Error(`expected ${rows} rows of ${this.width} columns (${rows * this.width} values), got ${x.length} values`));
@@ -127,7 +132,7 @@ export class ScoringPool {
     const result = new Promise<Float32Array>((resolve, reject) => {
       target.pending.set(id, { resolve, reject, rows });
       target.load += rows;
-      target.worker.postMessage({ id, x: data, rows, raw } satisfies ScoreRequest, [data.buffer as ArrayBuffer]);
+      target.worker.postMessage({ id, x: data, rows, output } satisfies ScoreRequest, [data.buffer as ArrayBuffer]);
     });
     // Callers queue several calls and await them in order, so a later call may fail before anyone awaits it:
     // that must not count as an unhandled rejection (which would end the process). Awaiting still throws.

@@ -74,6 +74,21 @@ export class Scorer {
 
   /** Uncalibrated network outputs for `rows` rows of `x` (row-major, `width` columns). */
   scoreRaw(x: Float32Array, rows: number): Float32Array {
+    return this.forward(x, rows, false);
+  }
+
+  /**
+   * Calibrated log-odds, `a·z + b` with `z` the network's output before its final sigmoid: the same ranking as
+   * `score`, but not saturated near 0 and 1, so explanations can compare variants of very confident events.
+   */
+  scoreLogit(x: Float32Array, rows: number): Float32Array {
+    const z = this.forward(x, rows, true);
+    const { a, b } = this.calibration;
+    for (let i = 0; i < z.length; i++) z[i] = a * z[i]! + b;
+    return z;
+  }
+
+  private forward(x: Float32Array, rows: number, logits: boolean): Float32Array {
     const layers = this.live();
     const w = this.width;
     if (!Number.isInteger(rows) || rows < 0 || x.length < rows * w) {
@@ -84,7 +99,10 @@ export class Scorer {
       const n = Math.min(this.batchSize, rows - start);
       const y = tf.tidy(() => {
         let h = tf.tensor2d(x.subarray(start * w, (start + n) * w), [n, w], "float32");
-        for (const l of layers) h = dense(h, l);
+        for (let i = 0; i < layers.length; i++) {
+          const l = layers[i]!;
+          h = logits && i === layers.length - 1 && l.activation === "sigmoid" ? linear(h, l) : dense(h, l);
+        }
         return h.dataSync();
       });
       out.set(y, start);
@@ -111,6 +129,11 @@ export class Scorer {
     if (this.layers === null) throw new Error("the scorer was disposed");
     return this.layers;
   }
+}
+
+/** A Dense layer without its activation. */
+function linear(h: tf.Tensor2D, l: LayerTensors): tf.Tensor2D {
+  return tf.fused.matMul({ a: h, b: l.kernel, bias: l.bias }) as tf.Tensor2D;
 }
 
 /** One Dense layer exactly as tfjs-layers' `Dense.call` computes it at inference. */

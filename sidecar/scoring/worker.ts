@@ -24,8 +24,8 @@ export interface ScoreRequest {
   id: number;
   x: Float32Array;
   rows: number;
-  /** Uncalibrated outputs instead of calibrated probabilities. */
-  raw: boolean;
+  /** Calibrated probabilities (`score`), uncalibrated outputs (`raw`), or calibrated log-odds (`logit`). */
+  output: "score" | "raw" | "logit";
 }
 
 export type WorkerReply =
@@ -52,7 +52,7 @@ async function serve(): Promise<void> {
   }
   port.on("message", (req: ScoreRequest) => {
     try {
-      const p = req.raw ? scorer.scoreRaw(req.x, req.rows) : scorer.score(req.x, req.rows);
+      const p = req.output === "raw" ? scorer.scoreRaw(req.x, req.rows) : req.output === "logit" ? scorer.scoreLogit(req.x, req.rows) : scorer.score(req.x, req.rows);
       port.postMessage({ id: req.id, p } satisfies WorkerReply, [p.buffer as ArrayBuffer]);
     } catch (e) {
       port.postMessage({ id: req.id, error: message(e) } satisfies WorkerReply);
