@@ -18,6 +18,7 @@ import { WindowedFileSource } from "./sources/file/windowed.ts";
 import { openFileSource } from "./sources/file/index.ts";
 import { logEvent } from "./telemetry/log.ts";
 import { formatSummary } from "./telemetry/summary.ts";
+import { startBackend } from "./tf/start.ts";
 
 export class Service {
   private model: LoadedScoringModel | undefined;
@@ -67,6 +68,7 @@ export class Service {
 
   async start(opts: { once?: boolean } = {}): Promise<void> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
+    await startBackend(this.config.model.backend);
     await this.ensureModel();
     await this.sink.start();
     await this.runSink.start();

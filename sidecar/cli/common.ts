@@ -8,7 +8,6 @@ import { loadConfig, parseConfig } from "../config/load.ts";
 import { DEFAULT_FEATURE_CONFIG, inferFeatureConfig } from "../features/defaults.ts";
 import type { FeatureConfig } from "../features/spec.ts";
 import type { Fields } from "../sources/event.ts";
-import { initBackend, type BackendPreference } from "../tf/backend.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { UsageError } from "./args.ts";
 
@@ -19,12 +18,7 @@ export function cliConfig(path: string | undefined): Config {
   return parseConfig({ source: { type: "file", file: { paths: ["data/sample/conn.sample.log"] } } });
 }
 
-export async function startBackend(preference: BackendPreference): Promise<string> {
-  const choice = await initBackend(preference);
-  for (const t of choice.tried) if (t.error) logEvent("backend_unavailable", { backend: t.name, reason: t.error });
-  logEvent("backend_selected", { backend: choice.backend });
-  return choice.backend;
-}
+export { startBackend } from "../tf/start.ts";
 
 /**
  * The features to train on: the network-flow defaults when the input carries CIM flow fields (Zeek,

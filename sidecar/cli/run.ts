@@ -3,13 +3,11 @@ import { configureLogging } from "../telemetry/log.ts";
 import { loadConfig } from "../config/load.ts";
 import { Service } from "../service.ts";
 import { parse, UserError } from "./args.ts";
-import { startBackend } from "./common.ts";
 
 export async function runCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, { config: { type: "string" }, once: { type: "boolean" } }, "run");
   const config = loadConfig(values.config ?? "config.yaml");
   configureLogging(config.logging);
-  await startBackend(config.model.backend);
   let service: Service;
   try {
     service = new Service(config);
