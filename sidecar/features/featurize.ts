@@ -1,13 +1,16 @@
 /**
  * Event fields → one input row, using a fitted `FeatureSpec`. The hot path of scoring: the spec is compiled
- * once into flat arrays, and the per-event function does table lookups and arithmetic only.
+ * once into a plan of flat typed arrays, and the per-event function does property reads, table lookups and
+ * arithmetic only (no allocation, no closure per field).
  *
  * Column layout (the spec's `columns` lists the same, in order): per numeric field `[value, missing]`; per
  * categorical field one column per vocabulary entry then `:oov`; then the derived outputs. Every column is
  * written on every call, so `out` may be reused. Numbers given as strings and as numbers give the same row;
  * anything that is not a finite number counts as missing (imputed to the training mean, standardized 0).
+ * A categorical value is trimmed and lower-cased; an absent or blank one is the category `(missing)`, which
+ * gets its own column when it was frequent enough in training and falls into `:oov` otherwise.
  */
-import type { Fields } from "../sources/event.ts";
+import type { FieldValue, Fields } from "../sources/event.ts";
 import { derivedByName, num } from "./derived.ts";
 import type { FeatureSpec, NumericStats } from "./spec.ts";
 
@@ -16,69 +19,125 @@ export type Featurizer = (fields: Fields, out: Float32Array, offset: number) => 
 /** Missing category value: absent fields count as this category (often informative, e.g. Zeek's `service`). */
 export const MISSING_CATEGORY = "(missing)";
 
+/** sign(x)·log1p(|x|) for `log1p`, x for `none`. */
 export function transformValue(x: number, transform: NumericStats["transform"]): number {
   if (transform === "none") return x;
   return x < 0 ? -Math.log1p(-x) : Math.log1p(x);
 }
 
-/** The category key of a raw value: trimmed, lowercased; absent or empty is `MISSING_CATEGORY`. */
-export function categoryKey(v: string | number | undefined): string {
+/** The category key of a raw value: trimmed, lowercased; absent or blank is `MISSING_CATEGORY`. */
+export function categoryKey(v: FieldValue | undefined): string {
   if (v === undefined) return MISSING_CATEGORY;
   const s = String(v).trim();
   return s === "" ? MISSING_CATEGORY : s.toLowerCase();
 }
 
+/** Most raw spellings a featurizer remembers per categorical field. */
+const RAW_CACHE_LIMIT = 1024;
+
+/** The source fields whose parsed number the plan needs, each parsed once per event. */
+function slotTable(): { slots: string[]; slotOf: (field: string) => number } {
+  const slots: string[] = [];
+  const index = new Map<string, number>();
+  return {
+    slots,
+    slotOf(field) {
+      let s = index.get(field);
+      if (s === undefined) {
+        s = slots.length;
+        slots.push(field);
+        index.set(field, s);
+      }
+      return s;
+    },
+  };
+}
+
+/**
+ * Compiles the spec into a featurizer. Throws when the spec is inconsistent (its statistics do not give the
+ * columns it lists, or a derived feature is unknown to this version), so a model whose contract this code
+ * cannot honour is refused at load time rather than scored wrongly.
+ */
 export function compileFeaturizer(spec: FeatureSpec): Featurizer {
+  const { slots, slotOf } = slotTable();
+
+  // Numeric fields: columns [2i, 2i + 1] = [standardized value, missing flag].
   const nNum = spec.numeric.length;
-  const numFields = spec.numeric.map((s) => s.field);
+  const numSlot = Int32Array.from(spec.numeric, (s) => slotOf(s.field));
   const numMean = Float64Array.from(spec.numeric, (s) => s.mean);
   const numStd = Float64Array.from(spec.numeric, (s) => s.std);
   const numLog = Uint8Array.from(spec.numeric, (s) => (s.transform === "log1p" ? 1 : 0));
 
+  // Categorical fields: a block of vocabulary columns then `:oov`; the map gives the column inside the row.
   let col = 2 * nNum;
-  const cats = spec.categorical.map((c) => {
-    const base = col;
+  const nCat = spec.categorical.length;
+  const catField: string[] = [];
+  const catIndex: Map<string, number>[] = [];
+  // Raw string → column, for the raw spellings seen so far (`S0` for `s0`): saves the trim and lowercase on
+  // every event. Starts with the vocabulary (already normalized) and stops growing at RAW_CACHE_LIMIT, so
+  // high-cardinality garbage costs memory once, bounded.
+  const catSeen: Map<string, number>[] = [];
+  const catBase = new Int32Array(nCat);
+  const catEnd = new Int32Array(nCat);
+  const catOov = new Int32Array(nCat);
+  spec.categorical.forEach((c, i) => {
     const index = new Map<string, number>();
-    c.vocabulary.forEach((v, i) => index.set(v, base + i));
+    c.vocabulary.forEach((v, k) => index.set(v, col + k));
+    catField.push(c.field);
+    catIndex.push(index);
+    catSeen.push(new Map(index));
+    catBase[i] = col;
+    catOov[i] = col + c.vocabulary.length;
     col += c.vocabulary.length + 1;
-    return { field: c.field, base, size: c.vocabulary.length + 1, index, oov: base + c.vocabulary.length };
+    catEnd[i] = col;
   });
 
+  // Derived features: each kernel reads its inputs from a per-feature gather of the parsed slots and writes
+  // raw outputs into `raw`; numeric outputs are then transformed and standardized, flags copied.
   const derivedStats = new Map(spec.derived_numeric.map((s) => [s.field, s]));
   const defs = spec.derived.map((name) => derivedByName(name));
+  const nDef = defs.length;
+  const defX = defs.map((d) => new Float64Array(d.fields.length));
+  const defGather = defs.map((d) => Int32Array.from(d.fields, (f, k) => (d.inputs[k] === "number" ? slotOf(f) : -1)));
+  const defOffset = new Int32Array(nDef);
   const nOut = defs.reduce((n, d) => n + d.outputs.length, 0);
-  const scratch = new Float64Array(nOut);
-  const outKind = new Uint8Array(nOut); // 0 flag, 1 numeric
+  const raw = new Float64Array(nOut);
+  const outNumeric = new Uint8Array(nOut);
   const outLog = new Uint8Array(nOut);
   const outMean = new Float64Array(nOut);
   const outStd = new Float64Array(nOut).fill(1);
-  const defOffsets: number[] = [];
   let k = 0;
-  for (const d of defs) {
-    defOffsets.push(k);
+  defs.forEach((d, i) => {
+    defOffset[i] = k;
     for (const o of d.outputs) {
       if (o.kind === "numeric") {
         const s = derivedStats.get(o.name);
         if (!s) throw new Error(`feature spec lacks statistics for derived column ${o.name}`);
-        outKind[k] = 1;
+        outNumeric[k] = 1;
         outLog[k] = s.transform === "log1p" ? 1 : 0;
         outMean[k] = s.mean;
         outStd[k] = s.std;
       }
       k++;
     }
-  }
+  });
   const derivedBase = col;
   const width = derivedBase + nOut;
   if (width !== spec.columns.length) {
     throw new Error(`feature spec is inconsistent: its statistics give ${width} columns but it lists ${spec.columns.length}`);
   }
 
+  const nSlot = slots.length;
+  const vals = new Float64Array(nSlot);
+
   return (f, out, offset) => {
+    // Every number the spec reads, parsed once.
+    for (let s = 0; s < nSlot; s++) vals[s] = num(f[slots[s]!]);
+
     for (let i = 0; i < nNum; i++) {
-      const x = num(f[numFields[i]!]);
+      const x = vals[numSlot[i]!]!;
       const o = offset + 2 * i;
-      if (Number.isNaN(x)) {
+      if (x !== x) {
         out[o] = 0;
         out[o + 1] = 1;
       } else {
@@ -87,24 +146,40 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
         out[o + 1] = 0;
       }
     }
-    for (let c = 0; c < cats.length; c++) {
-      const cat = cats[c]!;
-      out.fill(0, offset + cat.base, offset + cat.base + cat.size);
-      const hit = cat.index.get(categoryKey(f[cat.field]));
-      out[offset + (hit ?? cat.oov)] = 1;
+
+    for (let c = 0; c < nCat; c++) {
+      const end = offset + catEnd[c]!;
+      for (let j = offset + catBase[c]!; j < end; j++) out[j] = 0;
+      const v = f[catField[c]!];
+      const seen = catSeen[c]!;
+      let hit = typeof v === "string" ? seen.get(v) : undefined;
+      if (hit === undefined) {
+        hit = catIndex[c]!.get(categoryKey(v)) ?? catOov[c]!;
+        if (typeof v === "string" && seen.size < RAW_CACHE_LIMIT) seen.set(v, hit);
+      }
+      out[offset + hit] = 1;
     }
-    for (let d = 0; d < defs.length; d++) defs[d]!.compute(f, scratch, defOffsets[d]!);
+
+    for (let d = 0; d < nDef; d++) {
+      const x = defX[d]!;
+      const gather = defGather[d]!;
+      for (let j = 0; j < gather.length; j++) {
+        const s = gather[j]!;
+        x[j] = s >= 0 ? vals[s]! : NaN;
+      }
+      defs[d]!.kernel(x, f, raw, defOffset[d]!);
+    }
+    const base = offset + derivedBase;
     for (let j = 0; j < nOut; j++) {
-      const x = scratch[j]!;
-      const o = offset + derivedBase + j;
-      if (outKind[j] === 0) out[o] = x;
-      else if (Number.isNaN(x)) out[o] = 0;
-      else out[o] = ((outLog[j] ? (x < 0 ? -Math.log1p(-x) : Math.log1p(x)) : x) - outMean[j]!) / outStd[j]!;
+      const x = raw[j]!;
+      if (outNumeric[j] === 0) out[base + j] = x;
+      else if (x !== x) out[base + j] = 0;
+      else out[base + j] = ((outLog[j] ? (x < 0 ? -Math.log1p(-x) : Math.log1p(x)) : x) - outMean[j]!) / outStd[j]!;
     }
   };
 }
 
-/** Featurizes every row into one row-major matrix. */
+/** Featurizes every row into one row-major matrix (`rows.length × spec.columns.length`). */
 export function featurizeRows(spec: FeatureSpec, rows: readonly Fields[]): Float32Array {
   const w = spec.columns.length;
   const out = new Float32Array(rows.length * w);

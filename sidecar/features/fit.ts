@@ -2,90 +2,155 @@
  * Fits a `FeatureSpec` on the training split: numeric statistics (after the transform), category
  * vocabularies with counts, derived-column statistics, histograms for drift checks, then the column list with
  * each column's training mean (the explanation baseline), and the hash (`feature_schema`).
+ *
+ * Two streaming passes over the rows, memory O(columns + distinct categories), never O(rows × columns):
+ * pass 1 counts categories and accumulates mean, variance (Welford), min and max of every transformed numeric
+ * value; pass 2 fills the histograms (whose edges need the min and max) and featurizes each row with the
+ * finished spec to get the column means.
  */
 import type { Fields } from "../sources/event.ts";
 import { derivedByName, num } from "./derived.ts";
-import { categoryKey, featurizeRows, transformValue } from "./featurize.ts";
+import { categoryKey, compileFeaturizer, transformValue } from "./featurize.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
 import type { CategoricalStats, ColumnSpec, FeatureConfig, FeatureSpec, NumericStats } from "./spec.ts";
 
-function numericStats(field: string, values: Float64Array, n: number, transform: NumericStats["transform"], bins: number): NumericStats {
-  let count = 0;
-  let sum = 0;
-  let min = Infinity;
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (Number.isNaN(x)) continue;
-    count++;
-    sum += x;
-    if (x < min) min = x;
-    if (x > max) max = x;
+/** Running statistics of one transformed numeric value (NaN = missing). */
+class Moments {
+  count = 0;
+  mean = 0;
+  m2 = 0;
+  min = Infinity;
+  max = -Infinity;
+  add(x: number): void {
+    if (x !== x) return;
+    this.count++;
+    const d = x - this.mean;
+    this.mean += d / this.count;
+    this.m2 += d * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
   }
-  const mean = count > 0 ? sum / count : 0;
-  let sq = 0;
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (!Number.isNaN(x)) sq += (x - mean) * (x - mean);
-  }
-  const std0 = count > 1 ? Math.sqrt(sq / count) : 0;
-  const std = std0 > 1e-12 ? std0 : 1;
-  const lo = count > 0 ? min : 0;
-  const hi = count > 0 && max > min ? max : lo + 1;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins);
-  const counts = new Array<number>(bins).fill(0);
-  for (let i = 0; i < n; i++) {
-    const x = values[i]!;
-    if (Number.isNaN(x)) continue;
-    counts[Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)))]!++;
-  }
-  return { field, transform, mean, std, missing_rate: n > 0 ? (n - count) / n : 0, histogram: { edges, counts } };
 }
 
-export function fitFeatureSpec(rows: readonly Fields[], config: FeatureConfig): FeatureSpec {
-  const n = rows.length;
-  if (n === 0) throw new Error("cannot fit features on zero rows");
-  const values = new Float64Array(n);
+/** Histogram range: [min, max] of the training values; a constant (or absent) value gets [v, v + 1]. */
+function histogramRange(m: Moments): [number, number] {
+  const lo = m.count > 0 ? m.min : 0;
+  const hi = m.count > 0 && m.max > m.min ? m.max : lo + 1;
+  return [lo, hi];
+}
 
-  const numeric = config.numeric.map((field) => {
-    for (let i = 0; i < n; i++) {
-      const x = num(rows[i]![field]);
-      values[i] = Number.isNaN(x) ? NaN : transformValue(x, "log1p");
-    }
-    return numericStats(field, values, n, "log1p", config.histogram_bins);
-  });
+function binOf(x: number, lo: number, hi: number, bins: number): number {
+  return Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
+}
 
-  const categorical: CategoricalStats[] = config.categorical.map((field) => {
-    const counts = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const k = categoryKey(rows[i]![field]);
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
-    const kept = [...counts.entries()]
-      .filter(([, c]) => c >= config.min_category_count)
-      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
-      .slice(0, config.max_categories);
-    const keptTotal = kept.reduce((s, [, c]) => s + c, 0);
-    return { field, vocabulary: kept.map(([v]) => v), counts: kept.map(([, c]) => c), oov_count: n - keptTotal };
-  });
+function validateConfig(config: FeatureConfig): void {
+  const problems: string[] = [];
+  if (!Number.isInteger(config.histogram_bins) || config.histogram_bins < 1) problems.push(`histogram_bins must be an integer >= 1, got ${config.histogram_bins}`);
+  if (!Number.isInteger(config.max_categories) || config.max_categories < 0) problems.push(`max_categories must be an integer >= 0, got ${config.max_categories}`);
+  if (!(config.min_category_count >= 0)) problems.push(`min_category_count must be >= 0, got ${config.min_category_count}`);
+  const seen = new Set<string>();
+  for (const f of [...config.numeric, ...config.categorical]) {
+    if (seen.has(f)) problems.push(`field ${JSON.stringify(f)} is listed twice among numeric and categorical features`);
+    seen.add(f);
+  }
+  if (problems.length > 0) throw new Error(`invalid feature config: ${problems.join("; ")}`);
+}
 
+/** The rows themselves when they can be iterated twice; a one-shot iterator (a generator) is collected first. */
+function reiterable(rows: Iterable<Fields>): Iterable<Fields> {
+  if (Array.isArray(rows)) return rows;
+  // An iterator's [Symbol.iterator]() returns itself: it can be walked once only.
+  const it: unknown = rows[Symbol.iterator]();
+  return it === rows ? Array.from(rows) : rows;
+}
+
+/**
+ * Fits the feature spec on `rows` (the training split). Accepts an array or any re-iterable collection; a
+ * one-shot iterator is collected into an array first. Throws on zero rows, on an invalid config, on an
+ * unknown derived feature, and when two columns would get the same name.
+ */
+export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig): FeatureSpec {
+  validateConfig(configIn);
+  const config: FeatureConfig = {
+    ...configIn,
+    numeric: [...configIn.numeric],
+    categorical: [...configIn.categorical],
+    derived: [...configIn.derived],
+  };
+  const rows = reiterable(rowsIn);
+  const bins = config.histogram_bins;
   const defs = config.derived.map((name) => derivedByName(name));
-  const derived_numeric: NumericStats[] = [];
-  for (const d of defs) {
-    const scratch = new Float64Array(d.outputs.length);
-    const cols = d.outputs.map(() => new Float64Array(n));
-    for (let i = 0; i < n; i++) {
-      d.compute(rows[i]!, scratch, 0);
-      for (let k = 0; k < d.outputs.length; k++) cols[k]![i] = scratch[k]!;
-    }
+
+  // Every transformed numeric value the spec standardizes: numeric fields, then the numeric derived outputs.
+  const nNum = config.numeric.length;
+  const derivedNumeric: { def: number; out: number; name: string; transform: NumericStats["transform"] }[] = [];
+  defs.forEach((d, i) =>
     d.outputs.forEach((o, k) => {
-      if (o.kind !== "numeric") return;
-      const t = o.transform ?? "log1p";
-      const v = cols[k]!;
-      for (let i = 0; i < n; i++) if (!Number.isNaN(v[i]!)) v[i] = transformValue(v[i]!, t);
-      derived_numeric.push(numericStats(o.name, v, n, t, config.histogram_bins));
+      if (o.kind === "numeric") derivedNumeric.push({ def: i, out: k, name: o.name, transform: o.transform ?? "log1p" });
+    }),
+  );
+  const defOffset: number[] = [];
+  let nRaw = 0;
+  for (const d of defs) {
+    defOffset.push(nRaw);
+    nRaw += d.outputs.length;
+  }
+  const raw = new Float64Array(nRaw);
+  const values = new Float64Array(nNum + derivedNumeric.length);
+  const read = (f: Fields): void => {
+    for (let i = 0; i < nNum; i++) {
+      const x = num(f[config.numeric[i]!]);
+      values[i] = x !== x ? NaN : transformValue(x, "log1p");
+    }
+    for (let i = 0; i < defs.length; i++) defs[i]!.compute(f, raw, defOffset[i]!);
+    derivedNumeric.forEach((o, j) => {
+      const x = raw[defOffset[o.def]! + o.out]!;
+      values[nNum + j] = x !== x ? NaN : transformValue(x, o.transform);
+    });
+  };
+
+  // Pass 1: moments and category counts.
+  const moments = Array.from(values, () => new Moments());
+  const catCounts = config.categorical.map(() => new Map<string, number>());
+  let n = 0;
+  for (const f of rows) {
+    n++;
+    read(f);
+    for (let j = 0; j < values.length; j++) moments[j]!.add(values[j]!);
+    config.categorical.forEach((field, c) => {
+      const k = categoryKey(f[field]);
+      catCounts[c]!.set(k, (catCounts[c]!.get(k) ?? 0) + 1);
     });
   }
+  if (n === 0) throw new Error("cannot fit features on zero rows");
+
+  const stats = moments.map((m, j): NumericStats => {
+    const field = j < nNum ? config.numeric[j]! : derivedNumeric[j - nNum]!.name;
+    const transform = j < nNum ? "log1p" : derivedNumeric[j - nNum]!.transform;
+    // Population standard deviation; a constant (or all-missing) value gets 1 so standardizing is a no-op.
+    const std0 = m.count > 1 ? Math.sqrt(m.m2 / m.count) : 0;
+    const [lo, hi] = histogramRange(m);
+    return {
+      field,
+      transform,
+      mean: m.count > 0 ? m.mean : 0,
+      std: std0 > 1e-12 ? std0 : 1,
+      missing_rate: (n - m.count) / n,
+      histogram: { edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins), counts: new Array<number>(bins).fill(0) },
+    };
+  });
+  const numeric = stats.slice(0, nNum);
+  const derived_numeric = stats.slice(nNum);
+
+  // Vocabulary: count >= min_category_count, most frequent first, ties by value; at most max_categories.
+  const categorical: CategoricalStats[] = config.categorical.map((field, c) => {
+    const kept = [...catCounts[c]!.entries()]
+      .filter(([, k]) => k >= config.min_category_count)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+      .slice(0, config.max_categories);
+    const keptTotal = kept.reduce((s, [, k]) => s + k, 0);
+    return { field, vocabulary: kept.map(([v]) => v), counts: kept.map(([, k]) => k), oov_count: n - keptTotal };
+  });
 
   const columns: ColumnSpec[] = [];
   for (const s of numeric) {
@@ -97,6 +162,11 @@ export function fitFeatureSpec(rows: readonly Fields[], config: FeatureConfig): 
     columns.push({ name: `${c.field}:oov`, fields: [c.field], mean: 0 });
   }
   for (const d of defs) for (const o of d.outputs) columns.push({ name: o.name, fields: [...d.fields], mean: 0 });
+  const names = new Set<string>();
+  for (const c of columns) {
+    if (names.has(c.name)) throw new Error(`feature config gives two columns named ${JSON.stringify(c.name)}; drop one of the features that make it`);
+    names.add(c.name);
+  }
 
   const fields = [...new Set([...config.numeric, ...config.categorical, ...defs.flatMap((d) => d.fields)])];
   const spec: FeatureSpec = {
@@ -111,11 +181,25 @@ export function fitFeatureSpec(rows: readonly Fields[], config: FeatureConfig): 
     rows: n,
     hash: "",
   };
-  // Column means over the training rows: the occlusion baseline of explanations.
-  const x = featurizeRows(spec, rows);
+
+  // Pass 2: histograms, and the column means of the featurized rows (the occlusion baseline of explanations).
+  const featurize = compileFeaturizer(spec);
   const w = columns.length;
+  const row = new Float32Array(w);
   const sums = new Float64Array(w);
-  for (let i = 0; i < n; i++) for (let j = 0; j < w; j++) sums[j]! += x[i * w + j]!;
+  const ranges = moments.map(histogramRange);
+  let n2 = 0;
+  for (const f of rows) {
+    n2++;
+    read(f);
+    for (let j = 0; j < values.length; j++) {
+      const x = values[j]!;
+      if (x === x) stats[j]!.histogram.counts[binOf(x, ranges[j]![0], ranges[j]![1], bins)]!++;
+    }
+    featurize(f, row, 0);
+    for (let j = 0; j < w; j++) sums[j]! += row[j]!;
+  }
+  if (n2 !== n) throw new Error(`the training rows changed between the two fitting passes (${n} then ${n2}); pass an array`);
   columns.forEach((c, j) => (c.mean = sums[j]! / n));
   spec.hash = specHash(spec);
   return spec;
