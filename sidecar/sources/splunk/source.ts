@@ -1,0 +1,204 @@
+/**
+ * The Splunk source: one instance per configured search (`splunk.searches[]`; its `name` is the checkpoint
+ * key). Each window (see `window.ts`) is one normal search job:
+ *
+ *   search <query> | fields <the wanted fields and the row meta fields>
+ *   with index_earliest/index_latest = the window (index time) and earliest_time/latest_time = its event-time
+ *   bounds, max_count = `maxResultsPerJob`
+ *
+ * Then: wait for DONE, page `results` in `output_mode=json` with `count = page_size` and `offset`, one page
+ * per batch (memory stays bounded by the page size), and delete the job (also when reading fails).
+ *
+ * No cap is hit silently: a job whose results reached `max_count` (or, for a plain event search, whose
+ * `resultCount` is below its `eventCount`) is deleted and its window is split in two by index time, down
+ * to one second; a single second that still exceeds the cap fails the run with a message. Paging reads
+ * until `offset` reaches the job's `resultCount`, whatever `count` the server honours, and an empty page
+ * before that fails the run. Job creation, status polls and pages that fail with a retryable error (503
+ * "too many concurrent searches", 502/504, network) are retried with backoff; an expired session is the
+ * SDK's to renew (it logs in again once on a 401).
+ */
+import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
+import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
+import { connectionOptions, SplunkClient, type JobHandle, type SplunkConfig, type WaitOptions } from "../../splunk/sdk.ts";
+import { logEvent } from "../../telemetry/log.ts";
+import type { NetEvent, RejectedRow } from "../event.ts";
+import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
+import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
+
+export type SplunkSearchConfig = SplunkConfig["searches"][number];
+
+/** Default `max_count` asked of each job: results a job may hold before its window is split. */
+export const DEFAULT_MAX_RESULTS_PER_JOB = 500_000;
+
+export interface SplunkSourceOptions {
+  client: SplunkClient;
+  search: SplunkSearchConfig;
+  settings: WindowSettings & { page_size: number };
+  /**
+   * Normalized field names the model reads; only these (under their CIM, Zeek or `field_map` names) and
+   * the row meta fields are pulled. Undefined pulls every field.
+   */
+  fields?: readonly string[];
+  /** Clock, epoch ms (default Date.now). */
+  now?: () => number;
+  /** `max_count` per job (default 500 000). */
+  maxResultsPerJob?: number;
+  /** Job polling (default: 250 ms growing to 2 s, 10 min deadline). */
+  wait?: WaitOptions;
+  /** Backoff for retryable failures (default: 6 attempts from 0.5 s). */
+  retry?: RetryPolicy;
+}
+
+function quoteField(name: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
+}
+
+/** The SPL of one search: the configured query (given a leading `search` when it has none) and `| fields`. */
+export function buildSpl(query: string, fields: readonly string[] | undefined, fieldMap: Readonly<Record<string, string>>): string {
+  const q = query.trim();
+  const base = q.startsWith("|") || /^search\s/i.test(q) ? q : `search ${q}`;
+  if (fields === undefined) return base;
+  const names = [...new Set([...ROW_META_FIELDS, ...splunkFieldNames(fields, fieldMap)])];
+  return `${base} | fields ${names.map(quoteField).join(", ")}`;
+}
+
+export class SplunkSource implements EventSource<SplunkWindow> {
+  readonly name: string;
+  private readonly client: SplunkClient;
+  private readonly search: SplunkSearchConfig;
+  private readonly settings: SplunkSourceOptions["settings"];
+  private readonly spl: string;
+  private readonly now: () => number;
+  private readonly maxResults: number;
+  private readonly wait: WaitOptions;
+  private readonly retry: RetryPolicy;
+  /** A query with no pipe of its own: its results are its events, so resultCount < eventCount means a cap. */
+  private readonly plainEventSearch: boolean;
+
+  constructor(o: SplunkSourceOptions) {
+    this.client = o.client;
+    this.search = o.search;
+    this.name = o.search.name;
+    this.settings = o.settings;
+    this.spl = buildSpl(o.search.query, o.fields, o.search.field_map);
+    this.now = o.now ?? Date.now;
+    this.maxResults = o.maxResultsPerJob ?? DEFAULT_MAX_RESULTS_PER_JOB;
+    this.wait = o.wait ?? {};
+    this.retry = o.retry ?? {};
+    this.plainEventSearch = !o.search.query.includes("|");
+  }
+
+  /** The SPL sent for every window. */
+  get query(): string {
+    return this.spl;
+  }
+
+  plan(position: unknown): Promise<SplunkWindow | null> {
+    return Promise.resolve(planWindow(parsePosition(position, this.name), this.settings, this.now()));
+  }
+
+  endPosition(window: SplunkWindow): SplunkPosition {
+    return positionAfter(window);
+  }
+
+  read(window: SplunkWindow): AsyncIterable<SourceBatch> {
+    return this.pull(window.start, window.end);
+  }
+
+  /** Job parameters for index-time range [start, end). */
+  jobParams(start: number, end: number): Record<string, string | number> {
+    const { earliest, latest } = eventTimeBounds(start, end, this.settings);
+    return {
+      index_earliest: String(start),
+      index_latest: String(end),
+      earliest_time: String(earliest),
+      latest_time: String(latest),
+      max_count: this.maxResults,
+      // The job is deleted once read; the TTL only matters if the sidecar dies first.
+      timeout: 600,
+    };
+  }
+
+  private async *pull(start: number, end: number): AsyncGenerator<SourceBatch> {
+    const client = this.client;
+    const job: JobHandle = await withRetry(() => client.createJob(this.spl, this.jobParams(start, end)), this.retry);
+    let removed = false;
+    try {
+      const status = await withRetry(() => client.waitForJob(job, this.wait), this.retry);
+      const capped = status.resultCount >= this.maxResults || (this.plainEventSearch && status.resultCount < status.eventCount);
+      if (capped) {
+        if (end - start <= 1) {
+          throw new SplunkError(
+            `Splunk search "${this.name}": the job for index time ${iso(start)} held ${status.resultCount} of ${status.eventCount} events ` +
+              `(max_count ${this.maxResults}) and a one-second window cannot be split further; the run stops rather than skip events`,
+            "permanent",
+            200,
+          );
+        }
+        removed = true;
+        await this.removeQuietly(job);
+        const mid = start + Math.floor((end - start) / 2);
+        yield* this.pull(start, mid);
+        yield* this.pull(mid, end);
+        return;
+      }
+      const total = status.resultCount;
+      let offset = 0;
+      while (offset < total) {
+        const at = offset;
+        const page = await withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at)), this.retry);
+        const rows = (page.results ?? []) as SplunkRow[];
+        if (rows.length === 0) {
+          throw new SplunkError(`Splunk search "${this.name}": job ${job.sid} returned no rows at offset ${at} of ${total}`, "retryable", 200);
+        }
+        const events: NetEvent[] = [];
+        const rejected: RejectedRow[] = [];
+        rows.forEach((row, i) => {
+          const n = normalizeRow(row, this.search.field_map, this.name, at + i);
+          if ("event" in n) events.push(n.event);
+          else rejected.push(n.rejected);
+        });
+        offset += rows.length;
+        yield { events, rejected };
+      }
+    } finally {
+      if (!removed) await this.removeQuietly(job);
+    }
+  }
+
+  /** A job that cannot be deleted now expires by its TTL; failing the run for it would lose nothing but time. */
+  private async removeQuietly(job: JobHandle): Promise<void> {
+    try {
+      await this.client.removeJob(job);
+    } catch {
+      // ignored: see above
+    }
+  }
+}
+
+function iso(epochSeconds: number): string {
+  return new Date(epochSeconds * 1000).toISOString();
+}
+
+export interface SplunkSources {
+  client: SplunkClient;
+  /** One per configured search, in config order. */
+  sources: SplunkSource[];
+  /** Closes the client's sockets. Idempotent. */
+  close(): void;
+}
+
+/**
+ * What the service calls: one client (one Splunk session, logged in on first use) shared by one source per
+ * configured search. Logs `tls_verification_off` when `verify_tls` is false. Throws when `ca_file` cannot
+ * be read.
+ */
+export function openSplunkSources(
+  config: SplunkConfig,
+  options: Omit<SplunkSourceOptions, "client" | "search" | "settings"> = {},
+): SplunkSources {
+  const client = new SplunkClient(connectionOptions(config));
+  if (client.tlsVerificationOff) logEvent("tls_verification_off", { target: "splunk", url: client.url });
+  const sources = config.searches.map((search) => new SplunkSource({ ...options, client, search, settings: config }));
+  return { client, sources, close: () => client.close() };
+}
