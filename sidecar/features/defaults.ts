@@ -17,37 +17,54 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   histogram_bins: 20,
 };
 
-/** Never features: identifiers, times, labels. */
+/** Never features: identifiers, times, labels, site-specific flags, and `dest_port`/`history`, which enter
+ * only through their derived features (`dest_port_class`, `history_flags`). */
 const EXCLUDED = new Set([
   "ts", "time", "_time", "uid", "src_ip", "dest_ip", "src_port", "id", "event_id", "label", "detailed_label",
   "attack_cat", "difficulty", "tunnel_parents", "local_orig", "local_resp", "srcip", "dstip", "sport", "dsport",
   "stime", "ltime", "dest_port", "history",
 ]);
-const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f:]+:[0-9a-f:]*$/i;
+/** Address, identifier and timestamp columns in other spellings (`client_ip`, `orig_h`, `timestamp`). A
+ * duration such as `response_time` is a behaviour, so plain `time` suffixes are kept. */
+const EXCLUDED_NAME = /(^|[_.])(ip|ipv4|ipv6|addr|address|mac|orig_h|resp_h|timestamp|datetime|date|uid|guid|uuid)$|^id\./i;
+/** An IPv4 address, or something IPv6-like (hex groups with colons). */
+const IP = /^(\d{1,3}\.){3}\d{1,3}$|^[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}$/i;
+/** A text column with more distinct values than this share of its sampled values is an identifier. */
+const IDENTIFIER_DISTINCT_SHARE = 0.5;
+/** ... once it has at least this many distinct values (small samples say little). */
+const IDENTIFIER_MIN_DISTINCT = 50;
 
 /**
  * Features for an arbitrary tabular input (NSL-KDD, UNSW-NB15, a CSV): a field whose sampled non-missing
- * values are all numbers is numeric, otherwise categorical (unless it looks like an IP or an identifier);
- * derived features are added when their source fields are present. `dest_port` only ever enters through its
- * port class, and `history` only through its flags.
+ * values are all numbers is numeric, otherwise categorical. Skipped: identifiers, addresses and times (by
+ * name, or by value for IP addresses), text columns that look like identifiers (most sampled values
+ * distinct), and fields never set in the sample. Derived features are added when all their source fields
+ * are among `fieldNames`. `dest_port` only ever enters through its port class, and `history` only through its
+ * flags. The order of `fieldNames` is kept. Vocabulary and histogram settings are the network-flow defaults.
  */
-export function inferFeatureConfig(fieldNames: string[], sample: readonly Fields[]): FeatureConfig {
+export function inferFeatureConfig(fieldNames: readonly string[], sample: readonly Fields[]): FeatureConfig {
   const numeric: string[] = [];
   const categorical: string[] = [];
   for (const f of fieldNames) {
-    if (EXCLUDED.has(f)) continue;
+    if (EXCLUDED.has(f) || EXCLUDED_NAME.test(f)) continue;
     let seen = 0;
     let numbers = 0;
     let ips = 0;
+    const distinct = new Set<string>();
     for (const r of sample) {
       const v = r[f];
-      if (v === undefined || v === "") continue;
+      if (v === undefined || (typeof v === "string" && v.trim() === "")) continue;
       seen++;
       if (!Number.isNaN(num(v))) numbers++;
-      else if (IP.test(String(v))) ips++;
+      else if (IP.test(String(v).trim())) ips++;
+      distinct.add(String(v).trim().toLowerCase());
     }
     if (seen === 0 || ips > 0) continue;
-    (numbers === seen ? numeric : categorical).push(f);
+    if (numbers === seen) {
+      numeric.push(f);
+    } else if (!(distinct.size >= IDENTIFIER_MIN_DISTINCT && distinct.size > IDENTIFIER_DISTINCT_SHARE * seen)) {
+      categorical.push(f);
+    }
   }
   const have = new Set(fieldNames);
   return {
