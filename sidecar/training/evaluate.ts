@@ -7,54 +7,86 @@ import { calibrate, CALIBRATION_EPS } from "../scoring/scorer.ts";
 
 export { calibrate } from "../scoring/scorer.ts";
 
+/** Σ log-loss of sigmoid(a·z + b) against the targets, computed without overflow. */
+function plattLoss(z: Float64Array, t: Float64Array, a: number, b: number): number {
+  let loss = 0;
+  for (let i = 0; i < z.length; i++) {
+    const s = a * z[i]! + b;
+    // log(1 + e^s) − t·s, the negative log-likelihood of a Bernoulli with log-odds s.
+    loss += (s >= 0 ? s + Math.log1p(Math.exp(-s)) : Math.log1p(Math.exp(s))) - t[i]! * s;
+  }
+  return loss;
+}
+
 /**
- * Platt scaling fitted by Newton's method on logit(raw) with Platt's smoothed targets
- * ((N+ + 1)/(N+ + 2) and 1/(N- + 2)), so a perfectly separated validation set does not give infinite slopes.
+ * Platt scaling: calibrated = sigmoid(a · logit(raw) + b), fitted by Newton's method with a backtracking line
+ * search (Lin, Lin and Weng, 2007) on Platt's smoothed targets ((N+ + 1)/(N+ + 2) for attacks, 1/(N- + 2) for
+ * benign), so a perfectly separated validation set does not give an infinite slope. `raw` is clamped to
+ * [CALIBRATION_EPS, 1 − CALIBRATION_EPS] first, exactly as `calibrate` does, so raw 0 and 1 are safe.
+ * With no rows, or if the fit fails to give finite numbers, returns the identity (a = 1, b = 0).
  */
 export function fitPlatt(raw: Float32Array, y: Uint8Array): Calibration {
   const n = raw.length;
+  if (n === 0) return { method: "platt", a: 1, b: 0 };
   let pos = 0;
-  for (let i = 0; i < n; i++) pos += y[i]!;
+  for (let i = 0; i < n; i++) pos += y[i] ? 1 : 0;
   const tPos = (pos + 1) / (pos + 2);
   const tNeg = 1 / (n - pos + 2);
   const z = new Float64Array(n);
+  const t = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const p = Math.min(1 - CALIBRATION_EPS, Math.max(CALIBRATION_EPS, raw[i]!));
     z[i] = Math.log(p / (1 - p));
+    t[i] = y[i] ? tPos : tNeg;
   }
+  // A tiny ridge keeps the Hessian invertible when every z is equal.
+  const ridge = 1e-12 * n;
   let a = 1;
   let b = 0;
-  const lambda = 1e-6;
+  let loss = plattLoss(z, t, a, b);
   for (let iter = 0; iter < 100; iter++) {
-    let ga = lambda * a;
+    let ga = 0;
     let gb = 0;
-    let haa = lambda;
+    let haa = ridge;
     let hab = 0;
-    let hbb = 1e-12;
+    let hbb = ridge;
     for (let i = 0; i < n; i++) {
       const s = a * z[i]! + b;
-      const p = 1 / (1 + Math.exp(-s));
-      const t = y[i] ? tPos : tNeg;
-      const d = p - t;
-      const w = Math.max(p * (1 - p), 1e-12);
+      const p = s >= 0 ? 1 / (1 + Math.exp(-s)) : Math.exp(s) / (1 + Math.exp(s));
+      const d = p - t[i]!;
+      const w = p * (1 - p);
       ga += d * z[i]!;
       gb += d;
       haa += w * z[i]! * z[i]!;
       hab += w * z[i]!;
       hbb += w;
     }
+    if (Math.abs(ga) < 1e-9 * n && Math.abs(gb) < 1e-9 * n) break;
     const det = haa * hbb - hab * hab;
-    if (!(Math.abs(det) > 1e-18)) break;
-    const da = (hbb * ga - hab * gb) / det;
-    const db = (haa * gb - hab * ga) / det;
-    a -= da;
-    b -= db;
-    if (Math.abs(da) < 1e-9 && Math.abs(db) < 1e-9) break;
+    if (!(det > 0)) break;
+    // Newton direction −H⁻¹g, then halve the step until the loss decreases enough (Armijo).
+    const da = -(hbb * ga - hab * gb) / det;
+    const db = -(haa * gb - hab * ga) / det;
+    const slope = ga * da + gb * db;
+    let step = 1;
+    let next = Infinity;
+    while (step >= 1e-10) {
+      next = plattLoss(z, t, a + step * da, b + step * db);
+      if (next <= loss + 1e-4 * step * slope) break;
+      step /= 2;
+    }
+    if (step < 1e-10) break;
+    a += step * da;
+    b += step * db;
+    const improvement = loss - next;
+    loss = next;
+    if (improvement <= 1e-12 * Math.max(1, Math.abs(loss))) break;
   }
   if (!Number.isFinite(a) || !Number.isFinite(b)) return { method: "platt", a: 1, b: 0 };
   return { method: "platt", a, b };
 }
 
+/** `calibrate` applied to every raw probability, into a new array. */
 export function calibrateAll(c: Calibration, raw: Float32Array): Float32Array {
   const out = new Float32Array(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = calibrate(c, raw[i]!);
@@ -68,14 +100,17 @@ function descendingOrder(prob: Float32Array): Uint32Array {
 }
 
 /**
- * The threshold (predict attack when p >= threshold) that maximizes F1 on these rows. Among equal F1, the
- * highest threshold (fewest alerts). The value is placed halfway between the last included probability and
- * the next lower one, so unseen scores near the cut fall on the side the data supports; it is kept in (0, 1).
+ * The decision threshold (predict attack when p >= threshold) that maximizes F1 on these rows (the validation
+ * split). Candidate cuts are the distinct probabilities, so tied scores are always on the same side. Ties in
+ * F1 go to the highest threshold (fewest alerts). The value is placed halfway between the lowest included
+ * probability and the next lower one, so unseen scores near the cut fall on the side the data supports; it
+ * is always strictly inside (0, 1). With no attack rows F1 is 0 everywhere and the answer is 0.5.
+ * O(n log n). Probabilities must not be NaN.
  */
 export function chooseThreshold(prob: Float32Array, y: Uint8Array): number {
   const n = prob.length;
   let pos = 0;
-  for (let i = 0; i < n; i++) pos += y[i]!;
+  for (let i = 0; i < n; i++) pos += y[i] ? 1 : 0;
   if (n === 0 || pos === 0) return 0.5;
   const order = descendingOrder(prob);
   let tp = 0;
@@ -92,14 +127,18 @@ export function chooseThreshold(prob: Float32Array, y: Uint8Array): number {
     const f1 = (2 * tp) / (2 * tp + fp + (pos - tp));
     if (f1 > bestF1) {
       bestF1 = f1;
-      const next = k < n ? prob[order[k]!]! : 0;
+      const next = k < n ? prob[order[k]!]! : Math.min(0, v);
       best = (v + next) / 2;
     }
   }
-  return Math.min(1 - 1e-6, Math.max(1e-6, best));
+  // Only a cut at or below a probability of 0 (or above 1) lands outside; keep the contract (0, 1).
+  return Math.min(1 - 1e-7, Math.max(1e-7, best));
 }
 
-/** ROC-AUC with ties counted half (Mann-Whitney U with average ranks). */
+/**
+ * ROC-AUC: the probability that a random attack row scores above a random benign row, ties counted half
+ * (Mann-Whitney U with average ranks). O(n log n). NaN when either class is absent.
+ */
 export function rocAuc(prob: Float32Array, y: Uint8Array): number {
   const n = prob.length;
   const idx = new Uint32Array(n);
@@ -124,11 +163,14 @@ export function rocAuc(prob: Float32Array, y: Uint8Array): number {
   return (rankSum - (pos * (pos + 1)) / 2) / (pos * neg);
 }
 
-/** PR-AUC as average precision: Σ (recall_k − recall_{k−1}) · precision_k over distinct thresholds. */
+/**
+ * PR-AUC as average precision: Σ (recall_k − recall_{k−1}) · precision_k over the distinct scores, highest
+ * first (tied scores enter together, as scikit-learn's `average_precision_score` does). NaN without attacks.
+ */
 export function averagePrecision(prob: Float32Array, y: Uint8Array): number {
   const n = prob.length;
   let pos = 0;
-  for (let i = 0; i < n; i++) pos += y[i]!;
+  for (let i = 0; i < n; i++) pos += y[i] ? 1 : 0;
   if (pos === 0) return NaN;
   const order = descendingOrder(prob);
   let tp = 0;
@@ -149,6 +191,11 @@ export function averagePrecision(prob: Float32Array, y: Uint8Array): number {
   return ap;
 }
 
+/**
+ * Metrics at `threshold` (attack when p >= threshold), plus the threshold-free ROC-AUC and PR-AUC. Values are
+ * exact fractions, not rounded (the table rounds). `roc_auc` and `pr_auc` are NaN when the rows lack a class
+ * (JSON writes NaN as null); precision, recall and F1 are 0 when their denominator is.
+ */
 export function computeMetrics(prob: Float32Array, y: Uint8Array, threshold: number): Metrics {
   let tp = 0;
   let fp = 0;
@@ -163,31 +210,44 @@ export function computeMetrics(prob: Float32Array, y: Uint8Array, threshold: num
     else tn++;
   }
   const rows = prob.length;
-  const precision = tp + fp > 0 ? tp / (tp + fp) : 0;
-  const recall = tp + fn > 0 ? tp / (tp + fn) : 0;
-  const r4 = (x: number) => (Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : x);
   return {
     rows,
     positives: tp + fn,
-    accuracy: r4(rows > 0 ? (tp + tn) / rows : 0),
-    precision: r4(precision),
-    recall: r4(recall),
-    f1: r4(precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0),
-    roc_auc: r4(rocAuc(prob, y)),
-    pr_auc: r4(averagePrecision(prob, y)),
+    accuracy: rows > 0 ? (tp + tn) / rows : 0,
+    precision: tp + fp > 0 ? tp / (tp + fp) : 0,
+    recall: tp + fn > 0 ? tp / (tp + fn) : 0,
+    f1: tp > 0 ? (2 * tp) / (2 * tp + fp + fn) : 0,
+    roc_auc: rocAuc(prob, y),
+    pr_auc: averagePrecision(prob, y),
     threshold,
     confusion: { tp, fp, tn, fn },
   };
 }
 
-/** A small aligned table for the CLI. */
+/**
+ * A small aligned text table for the CLI: counts, the rates to 4 decimals (`n/a` when undefined), and the
+ * confusion matrix with actual classes as rows.
+ */
 export function formatMetricsTable(m: Metrics): string {
   const f = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : "n/a");
   const c = m.confusion;
+  const cells: [string, string][] = [
+    ["accuracy", f(m.accuracy)],
+    ["precision", f(m.precision)],
+    ["recall", f(m.recall)],
+    ["f1", f(m.f1)],
+    ["roc_auc", f(m.roc_auc)],
+    ["pr_auc", f(m.pr_auc)],
+  ];
+  const pair = ([k, v]: [string, string]) => `${k.padEnd(10)} ${v.padStart(6)}`;
+  const w = Math.max(String(c.tp + c.fn).length, String(c.fp + c.tn).length, "predicted attack".length);
   return [
-    `  rows       ${m.rows} (${m.positives} attack)`,
-    `  accuracy   ${f(m.accuracy)}    precision ${f(m.precision)}    recall ${f(m.recall)}    f1 ${f(m.f1)}`,
-    `  roc_auc    ${f(m.roc_auc)}    pr_auc    ${f(m.pr_auc)}    threshold ${m.threshold.toFixed(4)}`,
-    `  confusion  tp ${c.tp}  fp ${c.fp}  tn ${c.tn}  fn ${c.fn}`,
+    `  ${"rows".padEnd(10)} ${m.rows} (${m.positives} attack, ${m.rows - m.positives} benign)`,
+    `  ${pair(cells[0]!)}    ${pair(cells[1]!)}    ${pair(cells[2]!)}`,
+    `  ${pair(cells[3]!)}    ${pair(cells[4]!)}    ${pair(cells[5]!)}`,
+    `  ${"threshold".padEnd(10)} ${m.threshold.toFixed(4).padStart(6)}`,
+    `  ${"".padEnd(13)} ${"predicted attack".padStart(w)}  ${"predicted benign".padStart(w)}`,
+    `  ${"actual attack".padEnd(13)} ${String(c.tp).padStart(w)}  ${String(c.fn).padStart(w)}`,
+    `  ${"actual benign".padEnd(13)} ${String(c.fp).padStart(w)}  ${String(c.tn).padStart(w)}`,
   ].join("\n");
 }
