@@ -1,32 +1,32 @@
 /**
- * The sidecar as a long-running service: starts downstream first (logging → model → sinks → API →
+ * The sidecar as a long-running service: starts downstream first (backend → model → sinks → API →
  * scheduler) and stops upstream first (stop ticking, drain the run in flight, flush sinks, close the API,
  * release the model). Only `sidecar/cli/run.ts` exits the process.
  *
- * A model that cannot load does not stop the service: it reports not ready with the reason, and every tick
- * tries again (so fixing the registry or promoting a good version recovers without a restart).
+ * Nothing outside the process stops it: a model that cannot load, a Splunk that does not answer, a HEC that
+ * is down all leave it up and not ready, with the reason and what to do; every tick checks again, so fixing
+ * the cause recovers without a restart. A run that fails keeps its source's checkpoint, and the next run
+ * retries the same window.
  */
 import type { Config } from "./config/schema.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "./contract/risk-event.ts";
+import { RUN_SOURCETYPE } from "./contract/risk-event.ts";
 import { ApiServer } from "./api/server.ts";
 import { CheckpointStore } from "./pipeline/checkpoint.ts";
-import { runOnce, type RunReport } from "./pipeline/run-once.ts";
+import { runOnce, type EventSource, type RunReport } from "./pipeline/run-once.ts";
 import { Scheduler } from "./pipeline/scheduler.ts";
-import { FileSink } from "./sinks/file.ts";
+import { wire, type Wiring } from "./pipeline/wiring.ts";
 import { checkInputFields, loadScoringModel, type LoadedScoringModel } from "./scoring/load.ts";
-import { WindowedFileSource } from "./sources/file/windowed.ts";
-import { openFileSource } from "./sources/file/index.ts";
 import { logEvent } from "./telemetry/log.ts";
 import { formatSummary } from "./telemetry/summary.ts";
 import { startBackend } from "./tf/start.ts";
 
 export class Service {
   private model: LoadedScoringModel | undefined;
+  private sources: EventSource[] = [];
   private modelError: string | null = null;
-  private readonly sink: FileSink<RiskEvent>;
-  private readonly runSink: FileSink<Record<string, unknown>>;
+  private connectionError: string | null = null;
+  private readonly wiring: Wiring;
   private readonly checkpoints: CheckpointStore;
-  private readonly source: WindowedFileSource;
   private readonly scheduler: Scheduler;
   private api: ApiServer | undefined;
   private readonly lastRuns: Omit<RunReport, "top">[] = [];
@@ -36,23 +36,16 @@ export class Service {
     private readonly config: Config,
     private readonly out: (text: string) => void = (t) => process.stdout.write(t),
   ) {
-    if (config.source.type !== "file" || config.sink.type !== "file") {
-      throw new Error(
-        "source.type splunk and sink.type splunk_hec are not available in this version; use the file source and sink " +
-          "(the Splunk loop is the next milestone, see CHANGELOG.md)",
-      );
-    }
-    this.sink = new FileSink<RiskEvent>(config.sink.file.path);
-    this.runSink = new FileSink(config.sink.file.runs_path);
+    this.wiring = wire(config);
     this.checkpoints = new CheckpointStore(config.state_dir);
-    this.source = new WindowedFileSource({ files: config.source.file!.paths, format: config.source.file!.format });
     this.scheduler = new Scheduler(config.schedule.scoring_cron, () => this.runAll());
   }
 
   /** Why scoring cannot happen right now, or null. */
   notReadyReason(): string | null {
     if (this.stopped) return "shutting down";
-    return this.model ? null : (this.modelError ?? "model not loaded yet");
+    if (!this.model) return this.modelError ?? "model not loaded yet";
+    return this.connectionError;
   }
 
   status(): unknown {
@@ -60,7 +53,7 @@ export class Service {
       model: this.model ? { name: this.model.name, version: this.model.version, runtime: this.model.runtime } : null,
       ready: this.notReadyReason() === null,
       reason: this.notReadyReason(),
-      checkpoint: this.checkpoints.get(this.source.name) ?? null,
+      checkpoints: Object.fromEntries(this.sources.map((s) => [s.name, this.checkpoints.get(s.name) ?? null])),
       schedule: { cron: this.config.schedule.scoring_cron, runs: this.scheduler.runs, skipped: this.scheduler.skipped },
       last_runs: this.lastRuns,
     };
@@ -69,9 +62,8 @@ export class Service {
   async start(opts: { once?: boolean } = {}): Promise<void> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     await startBackend(this.config.model.backend);
-    await this.ensureModel();
-    await this.sink.start();
-    await this.runSink.start();
+    await this.wiring.sink.start();
+    await this.wiring.runSink.start();
     if (opts.once) {
       await this.runAll();
       return;
@@ -89,11 +81,12 @@ export class Service {
     this.stopped = true;
     logEvent("shutdown_started");
     await this.scheduler.shutdown();
-    await this.sink.shutdown();
-    await this.runSink.shutdown();
+    await this.wiring.sink.shutdown();
+    await this.wiring.runSink.shutdown();
     await this.api?.shutdown();
     await this.model?.close();
     this.model = undefined;
+    this.wiring.close();
     logEvent("shutdown_finished");
   }
 
@@ -103,62 +96,84 @@ export class Service {
     try {
       const m = await loadScoringModel({ registryDir: c.registry_dir, ref: c.name, backend: c.backend, workers: c.workers, topK: c.explain_top_k });
       try {
-        checkInputFields(m.metadata, await openFileSource({ files: this.config.source.file!.paths, format: this.config.source.file!.format }).fields(), this.config.source.file!.paths.join(", "));
+        const fields = await this.wiring.inputFields();
+        if (fields) checkInputFields(m.metadata, fields, this.config.source.file!.paths.join(", "));
       } catch (e) {
         await m.close();
         throw e;
       }
       this.model = m;
+      this.sources = this.wiring.sources(m.metadata.feature_spec.fields);
       this.modelError = null;
       logEvent("model_loaded", { model: m.name, version: m.version, feature_schema: m.featureSchema.slice(0, 12), runtime: m.runtime });
     } catch (e) {
       this.modelError = `model ${c.name} from ${c.registry_dir} cannot be used: ${(e as Error).message}`;
-      logEvent("run_failed", { error: this.modelError });
+      logEvent("not_ready", { reason: this.modelError });
     }
     return this.model;
   }
 
-  /** One scheduled run: windows until the source has nothing new. */
+  /** Checks Splunk and HEC; logs changes of readiness once, not every tick. */
+  private async ensureConnected(): Promise<boolean> {
+    const reason = await this.wiring.check();
+    if (reason !== this.connectionError) {
+      if (reason) logEvent("not_ready", { reason });
+      else if (this.connectionError) logEvent("became_ready");
+    }
+    this.connectionError = reason;
+    return reason === null;
+  }
+
+  /** One scheduled run: each source, window by window, until it has caught up or a run fails. */
   private async runAll(): Promise<void> {
     const model = await this.ensureModel();
-    if (!model) return;
-    for (;;) {
-      if (this.stopped) return;
-      const report = await runOnce({
-        source: this.source,
-        model,
-        sink: this.sink,
-        minRiskScore: this.config.sink.min_risk_score,
-        checkpoint: {
-          get: () => this.checkpoints.get(this.source.name),
-          commit: (p) => this.checkpoints.commit(this.source.name, p),
-        },
-      });
-      if (!report) {
-        logEvent("run_nothing_new", { source: this.source.name });
-        return;
+    if (!model || !(await this.ensureConnected())) return;
+    for (const source of this.sources) {
+      for (;;) {
+        if (this.stopped) return;
+        const report = await runOnce({
+          source,
+          model,
+          sink: this.wiring.sink,
+          minRiskScore: this.config.sink.min_risk_score,
+          checkpoint: {
+            get: () => this.checkpoints.get(source.name),
+            commit: (p) => this.checkpoints.commit(source.name, p),
+          },
+        });
+        if (!report) {
+          logEvent("run_nothing_new", { source: source.name });
+          break;
+        }
+        await this.record(report);
+        if (report.error) break;
       }
-      const { top: _top, ...summary } = report;
-      this.lastRuns.unshift(summary);
-      this.lastRuns.length = Math.min(this.lastRuns.length, 10);
-      await this.runSink.send([{ sourcetype: RUN_SOURCETYPE, ...summary }]);
-      await this.runSink.flush();
-      if (report.events_rejected > 0) {
-        logEvent("rows_rejected", { rejected: report.events_rejected, first: report.rejected_samples.slice(0, 5).map((r) => `${r.file}:${r.line}: ${r.reason}`) });
-      }
-      if (report.error) {
-        logEvent("run_failed", { error: report.error, run_id: report.run_id });
-        return;
-      }
-      logEvent("run_finished", {
-        run_id: report.run_id,
-        pulled: report.events_pulled,
-        scored: report.events_scored,
-        written: report.events_written,
-        rejected: report.events_rejected,
-        seconds: Number(report.duration_seconds.toFixed(3)),
-      });
-      this.out(formatSummary(report, this.config.sink.file.path, this.config.sink.min_risk_score));
     }
+  }
+
+  private async record(report: RunReport): Promise<void> {
+    const { top: _top, ...summary } = report;
+    this.lastRuns.unshift(summary);
+    this.lastRuns.length = Math.min(this.lastRuns.length, 10);
+    const sent = await this.wiring.runSink.send([{ _time: Date.parse(report.started_at) / 1000, sourcetype: RUN_SOURCETYPE, ...summary }]);
+    const flushed = sent.kind === "success" ? await this.wiring.runSink.flush() : sent;
+    if (flushed.kind !== "success") logEvent("run_failed", { error: `the run event could not be written: ${flushed.reason}`, run_id: report.run_id });
+    if (report.events_rejected > 0) {
+      logEvent("rows_rejected", { source: report.source, rejected: report.events_rejected, first: report.rejected_samples.slice(0, 5).map((r) => `${r.file}:${r.line}: ${r.reason}`) });
+    }
+    if (report.error) {
+      logEvent("run_failed", { source: report.source, error: report.error, run_id: report.run_id });
+      return;
+    }
+    logEvent("run_finished", {
+      source: report.source,
+      run_id: report.run_id,
+      pulled: report.events_pulled,
+      scored: report.events_scored,
+      written: report.events_written,
+      rejected: report.events_rejected,
+      seconds: Number(report.duration_seconds.toFixed(3)),
+    });
+    this.out(formatSummary(report, this.wiring.destination, this.config.sink.min_risk_score));
   }
 }

@@ -260,6 +260,21 @@ export class SplunkClient {
   }
 
   /** GET server/info (after `connect`): Splunk's version and server name. */
+  /**
+   * Creates an event index through the SDK (`hec.create_index`, for single-instance and development setups):
+   * "created" on 201, "exists" on 409.
+   */
+  async createIndex(name: string): Promise<"created" | "exists"> {
+    await this.connect();
+    try {
+      await this.call(`create index ${name}`, () => this.service.indexes().create(name, {}));
+      return "created";
+    } catch (e) {
+      if (e instanceof SplunkError && e.status === 409) return "exists";
+      throw e;
+    }
+  }
+
   async serverInfo(): Promise<{ version: string; serverName: string }> {
     await this.connect();
     const r = await this.call("read server/info", () => this.service.get("/services/server/info", {}));

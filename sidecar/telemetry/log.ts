@@ -22,6 +22,10 @@ const EVENTS = {
   api_listening: ["info", "HTTP API listening."],
   train_epoch: ["info", "Training epoch finished."],
   tls_verification_off: ["warn", "TLS certificate verification is OFF for this connection, by configuration."],
+  index_ready: ["info", "The risk index exists (hec.create_index)."],
+  not_ready: ["warn", "Not ready: scoring waits until this is fixed; the next tick checks again."],
+  became_ready: ["info", "Ready: Splunk and HEC answer."],
+  sink_dropped: ["warn", "The sink dropped events it could not deliver (malformed for HEC); they are counted in the run event."],
 } as const satisfies Record<string, readonly ["error" | "warn" | "info" | "debug", string]>;
 
 export type LogEventName = keyof typeof EVENTS;
