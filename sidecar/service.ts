@@ -9,7 +9,7 @@
  * retries the same window.
  */
 import type { Config } from "./config/schema.ts";
-import { RUN_SOURCETYPE } from "./contract/risk-event.ts";
+import { CIM_COPY_FIELDS, RUN_SOURCETYPE } from "./contract/risk-event.ts";
 import { ApiServer } from "./api/server.ts";
 import { CheckpointStore } from "./pipeline/checkpoint.ts";
 import { runOnce, type EventSource, type RunReport } from "./pipeline/run-once.ts";
@@ -103,7 +103,8 @@ export class Service {
         throw e;
       }
       this.model = m;
-      this.sources = this.wiring.sources(m.metadata.feature_spec.fields);
+      // Pull what the model reads plus the CIM fields risk events copy for pivots.
+      this.sources = this.wiring.sources([...new Set([...m.metadata.feature_spec.fields, ...CIM_COPY_FIELDS])]);
       this.modelError = null;
       logEvent("model_loaded", { model: m.name, version: m.version, feature_schema: m.featureSchema.slice(0, 12), runtime: m.runtime });
     } catch (e) {
@@ -165,6 +166,7 @@ export class Service {
       logEvent("run_failed", { source: report.source, error: report.error, run_id: report.run_id });
       return;
     }
+    if (report.events_pulled === 0 && report.events_rejected === 0) return;
     logEvent("run_finished", {
       source: report.source,
       run_id: report.run_id,
