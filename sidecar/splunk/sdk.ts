@@ -259,7 +259,6 @@ export class SplunkClient {
     }
   }
 
-  /** GET server/info (after `connect`): Splunk's version and server name. */
   /**
    * Creates an event index through the SDK (`hec.create_index`, for single-instance and development setups):
    * "created" on 201, "exists" on 409.
@@ -275,6 +274,7 @@ export class SplunkClient {
     }
   }
 
+  /** GET server/info (after `connect`): Splunk's version and server name. */
   async serverInfo(): Promise<{ version: string; serverName: string }> {
     await this.connect();
     const r = await this.call("read server/info", () => this.service.get("/services/server/info", {}));

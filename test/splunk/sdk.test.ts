@@ -95,6 +95,16 @@ function clientTests(getTarget: () => SplunkTarget): void {
     await assert.rejects(c.connect(), (e: unknown) => e instanceof SplunkError && e.kind === "auth" && e.status === 401);
   });
 
+  it("creates an index once and reports an existing one as such", async (t) => {
+    const emu = getTarget().emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR + "; creating indexes on a real Splunk is left to its admin");
+    const c = client();
+    const name = `soc_risk_${Date.now()}`;
+    assert.equal(await c.createIndex(name), "created");
+    assert.equal(await c.createIndex(name), "exists");
+    assert.ok(emu.indexes.has(name));
+  });
+
   it("logs in again when the session expires, transparently", async (t) => {
     const emu = getTarget().emulator;
     if (!emu) return t.skip(NEEDS_EMULATOR);

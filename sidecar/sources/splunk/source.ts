@@ -19,8 +19,7 @@
  */
 import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
-import { connectionOptions, SplunkClient, type JobHandle, type SplunkConfig, type WaitOptions } from "../../splunk/sdk.ts";
-import { logEvent } from "../../telemetry/log.ts";
+import type { JobHandle, SplunkClient, SplunkConfig, WaitOptions } from "../../splunk/sdk.ts";
 import type { NetEvent, RejectedRow } from "../event.ts";
 import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
 import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
@@ -178,27 +177,4 @@ export class SplunkSource implements EventSource<SplunkWindow> {
 
 function iso(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString();
-}
-
-export interface SplunkSources {
-  client: SplunkClient;
-  /** One per configured search, in config order. */
-  sources: SplunkSource[];
-  /** Closes the client's sockets. Idempotent. */
-  close(): void;
-}
-
-/**
- * What the service calls: one client (one Splunk session, logged in on first use) shared by one source per
- * configured search. Logs `tls_verification_off` when `verify_tls` is false. Throws when `ca_file` cannot
- * be read.
- */
-export function openSplunkSources(
-  config: SplunkConfig,
-  options: Omit<SplunkSourceOptions, "client" | "search" | "settings"> = {},
-): SplunkSources {
-  const client = new SplunkClient(connectionOptions(config));
-  if (client.tlsVerificationOff) logEvent("tls_verification_off", { target: "splunk", url: client.url });
-  const sources = config.searches.map((search) => new SplunkSource({ ...options, client, search, settings: config }));
-  return { client, sources, close: () => client.close() };
 }
