@@ -111,7 +111,7 @@ export function realTarget(): SplunkTarget | undefined {
         }
         const want = new Set(events.map((e) => e.raw));
         for (let i = 0; i < 60; i++) {
-          const job = await client.createJob(`search index=${t.index} earliest=-1d | fields _raw`, { max_count: 0 });
+          const job = await client.createJob(`search index=${t.index} earliest=-1d | fields _raw`, { max_count: 100_000 });
           const s = await client.waitForJob(job, { pollMs: 200 });
           const page = await client.results(job, 0, 50_000);
           await client.removeJob(job);
