@@ -6,6 +6,7 @@ import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { loadConfig, parseConfig } from "../config/load.ts";
 import { DEFAULT_FEATURE_CONFIG, inferFeatureConfig } from "../features/defaults.ts";
+import { derivedByName } from "../features/derived.ts";
 import type { FeatureConfig } from "../features/spec.ts";
 import type { Fields } from "../sources/event.ts";
 import { logEvent } from "../telemetry/log.ts";
@@ -34,6 +35,7 @@ export function chooseFeatures(fields: string[], sample: Fields[]): FeatureConfi
       ...d,
       numeric: d.numeric.filter((f) => have.has(f)),
       categorical: d.categorical.filter((f) => have.has(f)),
+      derived: d.derived.filter((name) => derivedByName(name).fields.every((f) => have.has(f))),
     };
   }
   return inferFeatureConfig(fields, sample);
