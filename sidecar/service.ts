@@ -31,6 +31,12 @@ export class Service {
   private api: ApiServer | undefined;
   private readonly lastRuns: Omit<RunReport, "top">[] = [];
   private stopped = false;
+  /**
+   * When the current scheduled run started, epoch ms: the clock Splunk windows are planned by. Frozen per run,
+   * a search that is behind catches up to that moment and stops; on the live clock each window's own run time
+   * would open the next one-second window, and a run that takes a second or more would never end.
+   */
+  private runStartedMs = Date.now();
 
   constructor(
     private readonly config: Config,
@@ -104,7 +110,7 @@ export class Service {
       }
       this.model = m;
       // Pull what the model reads plus the CIM fields risk events copy for pivots.
-      this.sources = this.wiring.sources([...new Set([...m.metadata.feature_spec.fields, ...CIM_COPY_FIELDS])]);
+      this.sources = this.wiring.sources([...new Set([...m.metadata.feature_spec.fields, ...CIM_COPY_FIELDS])], () => this.runStartedMs);
       this.modelError = null;
       logEvent("model_loaded", { model: m.name, version: m.version, feature_schema: m.featureSchema.slice(0, 12), runtime: m.runtime });
     } catch (e) {
@@ -125,10 +131,11 @@ export class Service {
     return reason === null;
   }
 
-  /** One scheduled run: each source, window by window, until it has caught up or a run fails. */
+  /** One scheduled run: each source, window by window, until it has caught up with the run's start or a run fails. */
   private async runAll(): Promise<void> {
     const model = await this.ensureModel();
     if (!model || !(await this.ensureConnected())) return;
+    this.runStartedMs = Date.now();
     for (const source of this.sources) {
       for (;;) {
         if (this.stopped) return;

@@ -19,8 +19,11 @@ import type { EventSource } from "./run-once.ts";
 export type RunRecord = Record<string, unknown> & { _time: number };
 
 export interface Wiring {
-  /** The sources for a model that reads `fields` (Splunk searches pull only those). */
-  sources(fields: readonly string[]): EventSource[];
+  /**
+   * The sources for a model that reads `fields` (Splunk searches pull only those). `now` is the clock Splunk
+   * windows are planned by (default Date.now).
+   */
+  sources(fields: readonly string[], now?: () => number): EventSource[];
   sink: Sink<RiskEvent>;
   runSink: Sink<RunRecord>;
   /** Null when Splunk and HEC (as configured) answer; otherwise the reason and what to do. */
@@ -48,12 +51,12 @@ export function wire(config: Config): Wiring {
   let indexReady = !hec?.create_index;
 
   return {
-    sources(fields) {
+    sources(fields, now) {
       if (config.source.type === "file") {
         return [new WindowedFileSource({ files: config.source.file!.paths, format: config.source.file!.format })];
       }
       const s = config.splunk!;
-      return s.searches.map((search) => new SplunkSource({ client: client!, search, settings: s, fields }));
+      return s.searches.map((search) => new SplunkSource({ client: client!, search, settings: s, fields, now }));
     },
     sink,
     runSink,

@@ -51,9 +51,13 @@ export function parsePosition(position: unknown, search: string): SplunkPosition
   return { indexed_before: p };
 }
 
-/** The event-time bounds that go with an index-time range. */
+/**
+ * The event-time bounds that go with an index-time range. `earliest` never goes below 0: a negative
+ * `earliest_time` is no epoch, its leading `-` makes it a relative time (the emulator reads `-204352545` as
+ * that many seconds before now), which would silently drop every older event.
+ */
 export function eventTimeBounds(start: number, end: number, s: Pick<WindowSettings, "max_lateness_seconds">): Pick<SplunkWindow, "earliest" | "latest"> {
-  return { earliest: start - s.max_lateness_seconds, latest: end + EVENT_TIME_SLACK_SECONDS };
+  return { earliest: Math.max(0, start - s.max_lateness_seconds), latest: end + EVENT_TIME_SLACK_SECONDS };
 }
 
 /** The next window after `position` at `nowMs`, or null when nothing up to now − lag is left to read. */

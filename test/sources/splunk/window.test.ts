@@ -33,6 +33,11 @@ describe("Splunk window planning", () => {
     assert.equal(w.latest, NOW - 60 + EVENT_TIME_SLACK_SECONDS);
   });
 
+  it("never sends a negative earliest (a leading '-' would make it a relative time): a lateness past the epoch means all time", () => {
+    const w = planWindow({ indexed_before: NOW - 1000 }, { ...S, max_lateness_seconds: 2_000_000_000 }, ms(NOW))!;
+    assert.equal(w.earliest, 0);
+  });
+
   it("commits the window end, and the next window starts there (start inclusive, end exclusive)", () => {
     const w = planWindow({ indexed_before: NOW - 1000 }, S, ms(NOW))!;
     const p = positionAfter(w);
