@@ -165,7 +165,7 @@ export class Service {
     this.lastRuns.length = Math.min(this.lastRuns.length, 10);
     const sent = await this.wiring.runSink.send([{ _time: Date.parse(report.started_at) / 1000, sourcetype: RUN_SOURCETYPE, ...summary }]);
     const flushed = sent.kind === "success" ? await this.wiring.runSink.flush() : sent;
-    if (flushed.kind !== "success") logEvent("run_failed", { error: `the run event could not be written: ${flushed.reason}`, run_id: report.run_id });
+    if (flushed.kind !== "success") logEvent("run_event_failed", { error: flushed.reason, run_id: report.run_id });
     if (report.events_rejected > 0) {
       logEvent("rows_rejected", { source: report.source, rejected: report.events_rejected, first: report.rejected_samples.slice(0, 5).map((r) => `${r.file}:${r.line}: ${r.reason}`) });
     }

@@ -78,6 +78,8 @@ export function wire(config: Config): Wiring {
         try {
           const h = await sink.healthcheck();
           if (!h.healthy) return `HEC at ${hec!.url} is not healthy (${h.status}: ${h.text}); check that HTTP Event Collector is enabled and hec.url is its port (8088 by default)`;
+          const t = await sink.checkToken();
+          if (!t.ok) return `HEC at ${hec!.url} rejected the token (${t.status}: ${t.text}); check hec.token`;
         } catch (e) {
           return `HEC at ${hec!.url} does not answer (${(e as Error).message}); check hec.url and any firewall between the sidecar and Splunk`;
         }

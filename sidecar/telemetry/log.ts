@@ -13,6 +13,7 @@ const EVENTS = {
   run_started: ["debug", "Scoring run started."],
   run_finished: ["info", "Scoring run finished."],
   run_failed: ["error", "Scoring run failed; the checkpoint was not advanced and the next run retries the window."],
+  run_event_failed: ["error", "The run event could not be written; the run itself completed."],
   run_nothing_new: ["info", "No new events since the checkpoint."],
   tick_skipped: ["warn", "A scheduled run was skipped because the previous run is still in progress."],
   rows_rejected: ["warn", "Some input rows could not be parsed and were skipped."],
