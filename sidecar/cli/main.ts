@@ -16,6 +16,8 @@ Commands:
             [--models-dir <dir>]
   score     --model <name>[@<version>] --input <file> --output <file.jsonl> [--format ...]
             [--min-risk-score <0-100>] [--models-dir <dir>]
+  backfill  --earliest <time> --latest <time> [--search <name>] [--config <file>]
+            score a _time range from Splunk without moving the live checkpoints
   models    list [--model <name>] | promote <name>@<version> | rollback <name>   [--models-dir <dir>]
 
 Run 'soc-assistant <command> --help' for a command's flags.`;
@@ -32,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./evaluate.ts")).evaluateCommand(rest);
       case "score":
         return await (await import("./score.ts")).scoreCommand(rest);
+      case "backfill":
+        return await (await import("./backfill.ts")).backfillCommand(rest);
       case "models":
         return await (await import("./models.ts")).modelsCommand(rest);
       case undefined:
@@ -41,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score or models`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill or models`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

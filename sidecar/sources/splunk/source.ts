@@ -7,7 +7,8 @@
  *   bounds, max_count = `maxResultsPerJob`
  *
  * Then: wait for DONE, page `results` in `output_mode=json` with `count = page_size` and `offset`, one page
- * per batch (memory stays bounded by the page size), and delete the job (also when reading fails).
+ * per batch, the next page asked for while the current one is processed (memory stays bounded by two pages),
+ * and delete the job (also when reading fails).
  *
  * No cap is hit silently: a job whose results reached `max_count` (or, for a plain event search, whose
  * `resultCount` is below its `eventCount`) is deleted and its window is split in two by index time, down
@@ -20,6 +21,7 @@
 import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
 import type { JobHandle, SplunkClient, SplunkConfig, WaitOptions } from "../../splunk/sdk.ts";
+import type { SdkResultsJson } from "../../splunk/types.ts";
 import type { NetEvent, RejectedRow } from "../event.ts";
 import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
 import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
@@ -100,13 +102,14 @@ export class SplunkSource implements EventSource<SplunkWindow> {
     return positionAfter(window);
   }
 
+  /** Reads the window as planned, or as given (a backfill sets its own event-time bounds). */
   read(window: SplunkWindow): AsyncIterable<SourceBatch> {
-    return this.pull(window.start, window.end);
+    return this.pull(window.start, window.end, { earliest: window.earliest, latest: window.latest });
   }
 
-  /** Job parameters for index-time range [start, end). */
-  jobParams(start: number, end: number): Record<string, string | number> {
-    const { earliest, latest } = eventTimeBounds(start, end, this.settings);
+  /** Job parameters for index-time range [start, end); event-time bounds from the window or derived from it. */
+  jobParams(start: number, end: number, bounds?: Pick<SplunkWindow, "earliest" | "latest">): Record<string, string | number> {
+    const { earliest, latest } = bounds ?? eventTimeBounds(start, end, this.settings);
     return {
       index_earliest: String(start),
       index_latest: String(end),
@@ -118,10 +121,12 @@ export class SplunkSource implements EventSource<SplunkWindow> {
     };
   }
 
-  private async *pull(start: number, end: number): AsyncGenerator<SourceBatch> {
+  private async *pull(start: number, end: number, bounds: Pick<SplunkWindow, "earliest" | "latest">): AsyncGenerator<SourceBatch> {
     const client = this.client;
-    const job: JobHandle = await withRetry(() => client.createJob(this.spl, this.jobParams(start, end)), this.retry);
+    const job: JobHandle = await withRetry(() => client.createJob(this.spl, this.jobParams(start, end, bounds)), this.retry);
     let removed = false;
+    /** The page asked for ahead of the one being processed. */
+    let next: Promise<SdkResultsJson> | undefined;
     try {
       const status = await withRetry(() => client.waitForJob(job, this.wait), this.retry);
       const capped = status.resultCount >= this.maxResults || (this.plainEventSearch && status.resultCount < status.eventCount);
@@ -137,30 +142,40 @@ export class SplunkSource implements EventSource<SplunkWindow> {
         removed = true;
         await this.removeQuietly(job);
         const mid = start + Math.floor((end - start) / 2);
-        yield* this.pull(start, mid);
-        yield* this.pull(mid, end);
+        yield* this.pull(start, mid, bounds);
+        yield* this.pull(mid, end, bounds);
         return;
       }
       const total = status.resultCount;
+      const fetch = (at: number): Promise<SdkResultsJson> => {
+        const p = withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at)), this.retry);
+        p.catch(() => undefined); // awaited in turn; a page nobody awaits (the reader stopped) must not be an unhandled rejection
+        return p;
+      };
       let offset = 0;
-      while (offset < total) {
+      if (total > 0) next = fetch(0);
+      while (next !== undefined) {
         const at = offset;
-        const page = await withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at)), this.retry);
+        const page = await next;
+        next = undefined;
         const rows = (page.results ?? []) as SplunkRow[];
         if (rows.length === 0) {
           throw new SplunkError(`Splunk search "${this.name}": job ${job.sid} returned no rows at offset ${at} of ${total}`, "retryable", 200);
         }
+        offset += rows.length;
+        // Ask for the next page now: Splunk prepares and sends it while this one is normalized and scored.
+        if (offset < total) next = fetch(offset);
         const events: NetEvent[] = [];
         const rejected: RejectedRow[] = [];
-        rows.forEach((row, i) => {
-          const n = normalizeRow(row, this.search.field_map, this.name, at + i);
+        for (let i = 0; i < rows.length; i++) {
+          const n = normalizeRow(rows[i]!, this.search.field_map, this.name, at + i);
           if ("event" in n) events.push(n.event);
           else rejected.push(n.rejected);
-        });
-        offset += rows.length;
+        }
         yield { events, rejected };
       }
     } finally {
+      if (next !== undefined) await next.catch(() => undefined);
       if (!removed) await this.removeQuietly(job);
     }
   }
