@@ -199,7 +199,10 @@ export class Service {
     const { top: _top, ...summary } = report;
     this.lastRuns.unshift(summary);
     this.lastRuns.length = Math.min(this.lastRuns.length, 10);
-    const sent = await this.wiring.runSink.send([{ _time: Date.parse(report.started_at) / 1000, sourcetype: RUN_SOURCETYPE, ...summary }]);
+    // Lag: how far behind now the window ended (index time, Splunk sources); null for files.
+    const end = (report.window as { end?: unknown } | null)?.end;
+    const lag_seconds = typeof end === "number" ? Math.max(0, Math.round(Date.parse(report.started_at) / 1000 - end)) : null;
+    const sent = await this.wiring.runSink.send([{ _time: Date.parse(report.started_at) / 1000, sourcetype: RUN_SOURCETYPE, ...summary, lag_seconds }]);
     const flushed = sent.kind === "success" ? await this.wiring.runSink.flush() : sent;
     if (flushed.kind !== "success") logEvent("run_event_failed", { error: flushed.reason, run_id: report.run_id });
     if (report.events_rejected > 0) {

@@ -49,6 +49,7 @@ export function wire(config: Config): Wiring {
     ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: RUN_SOURCETYPE }))
     : new FileSink<RunRecord>(config.sink.file.runs_path);
   let indexReady = !hec?.create_index;
+  let checkedIndex = false;
 
   return {
     sources(fields, now) {
@@ -72,6 +73,16 @@ export function wire(config: Config): Wiring {
           indexReady = true;
         } catch (e) {
           return `cannot create index ${hec.index} (hec.create_index): ${explainFailure(e, connectionOptions(config.splunk!))}`;
+        }
+      }
+      if (hec && indexReady && client && !checkedIndex) {
+        try {
+          if (!(await client.indexExists(hec.index))) {
+            return `index ${hec.index} (hec.index) does not exist in Splunk: install the app's indexes.conf (on a cluster, push it with the bundle; on Splunk Cloud, ask the admin), or set hec.create_index: true on a single instance`;
+          }
+          checkedIndex = true;
+        } catch (e) {
+          return `cannot check index ${hec.index}: ${explainFailure(e, connectionOptions(config.splunk!))}`;
         }
       }
       if (sink instanceof HecSink) {

@@ -275,6 +275,18 @@ export class SplunkClient {
   }
 
   /** GET server/info (after `connect`): Splunk's version and server name. */
+  /** Whether an index exists (`GET data/indexes/<name>`: 404 means no). */
+  async indexExists(name: string): Promise<boolean> {
+    await this.connect();
+    try {
+      await this.call(`read index ${name}`, () => this.service.get(`data/indexes/${encodeURIComponent(name)}`, {}));
+      return true;
+    } catch (e) {
+      if (e instanceof SplunkError && e.status === 404) return false;
+      throw e;
+    }
+  }
+
   async serverInfo(): Promise<{ version: string; serverName: string }> {
     await this.connect();
     const r = await this.call("read server/info", () => this.service.get("/services/server/info", {}));
