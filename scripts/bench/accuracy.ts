@@ -1,0 +1,233 @@
+/**
+ * Accuracy benchmark: the product's model (`soc-assistant train`'s path: `chooseFeatures` then
+ * `trainFromEvents` with the default config) against the scikit-learn peers of `../shared/peers`, on the same
+ * public datasets and the same split protocols.
+ *
+ * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...]   (all three by default)
+ *
+ * Reads `../shared/datasets` relative to the project root, or `$SOC_DATASETS`; without it, says so in one
+ * line and exits 0. Prints one JSON line per split (and one per Zeek fold, with `fold` set):
+ *
+ * - nsl-kdd: train on KDDTrain+, test on KDDTest+ (the official split).
+ * - unsw-nb15: one stratified 80/20 split with seed 42 by our own `stratifiedSplit` (same proportions and
+ *   seed as the peers, but not scikit-learn's row assignment).
+ * - zeek: leave one capture out over the six captures; each held-out capture is scored with its fold's own
+ *   calibrated probabilities and threshold; the metrics are computed over the pool of held-out predictions.
+ *
+ * Every choice (features, calibration, threshold, early stopping) is made by the training code on the
+ * training rows (its validation split comes out of them); the test rows are featurized with the fitted spec
+ * and scored once, by the production `Scorer`.
+ */
+import { existsSync, readdirSync } from "node:fs";
+import { basename, dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chooseFeatures, startBackend } from "../../sidecar/cli/common.ts";
+import { parseConfig } from "../../sidecar/config/load.ts";
+import { featurizeRows } from "../../sidecar/features/featurize.ts";
+import type { Metrics } from "../../sidecar/registry/metadata.ts";
+import { extractDense } from "../../sidecar/scoring/dense.ts";
+import { Scorer } from "../../sidecar/scoring/scorer.ts";
+import type { NetEvent } from "../../sidecar/sources/event.ts";
+import { openFileSource, readAllLabeled } from "../../sidecar/sources/file/index.ts";
+import { computeMetrics } from "../../sidecar/training/evaluate.ts";
+import { trainFromEvents } from "../../sidecar/training/pipeline.ts";
+import { stratifiedSplit } from "../../sidecar/training/split.ts";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const datasets = process.env.SOC_DATASETS ? resolve(process.env.SOC_DATASETS) : resolve(root, "../shared/datasets");
+const MODEL = "soc-assistant mlp";
+
+/** scikit-learn 1.x on 2 cores, from `../shared/README.md` (`peers/sklearn_baselines.py`). */
+const PEERS = {
+  nslkdd: { random_forest: { accuracy: 0.768, roc_auc: 0.96 }, mlp: { accuracy: 0.79, roc_auc: 0.9 } },
+  unsw: { random_forest: { accuracy: 0.976, roc_auc: 0.997 }, mlp: { accuracy: 0.958, roc_auc: 0.993 } },
+  zeek: { random_forest: { accuracy: 0.909, roc_auc: 0.946 }, mlp: { accuracy: 0.592, roc_auc: 0.808 } },
+} as const;
+type Split = keyof typeof PEERS;
+const SPLITS = Object.keys(PEERS) as Split[];
+
+const config = parseConfig({ source: { type: "file", file: { paths: ["unused"] } } });
+
+interface Trained {
+  prob: Float32Array;
+  y: Uint8Array;
+  threshold: number;
+  trainRows: number;
+  seconds: number;
+  features: number;
+  bestEpoch: number;
+}
+
+/** Trains on `train` exactly as `soc-assistant train` does, then scores `test` with the production scorer. */
+async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent[], files: string[]): Promise<Trained> {
+  const featureConfig = chooseFeatures(fields, train.slice(0, 2000).map((e) => e.fields));
+  const positives = train.reduce((n, e) => n + (e.label === 1 ? 1 : 0), 0);
+  const started = performance.now();
+  const result = await trainFromEvents({
+    events: train.map((e) => ({ fields: e.fields, label: e.label as 0 | 1 })),
+    featureConfig,
+    arch: config.model.architecture,
+    training: config.model.training,
+    data: { files, rows: train.length, positives, negatives: train.length - positives, excluded: 0, rejected: 0 },
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const { model, metadata } = result;
+  const x = featurizeRows(metadata.feature_spec, test.map((e) => e.fields));
+  const scorer = new Scorer({ net: extractDense(model), metadata });
+  const prob = scorer.score(x, test.length);
+  scorer.dispose();
+  model.dispose();
+  return {
+    prob,
+    y: Uint8Array.from(test, (e) => e.label as number),
+    threshold: metadata.threshold,
+    trainRows: train.length,
+    seconds,
+    features: metadata.feature_spec.columns.length,
+    bestEpoch: metadata.training.best_epoch,
+  };
+}
+
+function line(dataset: string, split: string, peers: Split, rowsTrain: number, m: Metrics, seconds: number, extra: Record<string, unknown> = {}): void {
+  const peer = PEERS[peers];
+  const beats =
+    m.accuracy > Math.max(peer.random_forest.accuracy, peer.mlp.accuracy) && m.roc_auc > Math.max(peer.random_forest.roc_auc, peer.mlp.roc_auc);
+  const { fold, ...rest } = extra;
+  const out = {
+    dataset,
+    split,
+    ...(fold !== undefined ? { fold } : {}),
+    model: MODEL,
+    rows_train: rowsTrain,
+    rows_test: m.rows,
+    accuracy: m.accuracy,
+    precision: m.precision,
+    recall: m.recall,
+    f1: m.f1,
+    roc_auc: m.roc_auc,
+    pr_auc: m.pr_auc,
+    threshold: Number(m.threshold.toFixed(4)),
+    train_seconds: Number(seconds.toFixed(1)),
+    // The peers publish pooled figures only: a fold line carries no comparison.
+    ...(fold !== undefined ? {} : { peer, beats_peers: beats }),
+    ...rest,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+async function read(files: string[]): Promise<{ fields: string[]; events: NetEvent[] }> {
+  const source = { files };
+  const fields = await openFileSource(source).fields();
+  const { events } = await readAllLabeled(source);
+  return { fields, events };
+}
+
+/** False, after saying so on stdout, when a split's files are not there. */
+function present(split: Split, files: string[]): boolean {
+  const missing = files.filter((f) => !existsSync(f));
+  if (missing.length > 0) process.stdout.write(`bench:accuracy: ${split}: missing ${missing.join(", ")}; skipped\n`);
+  return missing.length === 0;
+}
+
+async function nslkdd(): Promise<void> {
+  const dir = join(datasets, "nsl-kdd");
+  const trainFile = join(dir, "KDDTrain+.txt.gz");
+  const testFile = join(dir, "KDDTest+.txt.gz");
+  if (!present("nslkdd", [trainFile, testFile])) return;
+  const train = await read([trainFile]);
+  const test = await read([testFile]);
+  const r = await trainAndScore(train.fields, train.events, test.events, [trainFile]);
+  const m = computeMetrics(r.prob, r.y, r.threshold);
+  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { features: r.features, best_epoch: r.bestEpoch });
+}
+
+async function unsw(): Promise<void> {
+  const file = join(datasets, "unsw-nb15", "UNSW_NB15_training-set.csv.gz");
+  if (!present("unsw", [file])) return;
+  const all = await read([file]);
+  const labels = Uint8Array.from(all.events, (e) => e.label as number);
+  // Our own seeded stratified split: the same 80/20 and seed as the peers, not scikit-learn's row assignment.
+  const split = stratifiedSplit(labels, 0.2, 42);
+  const train = Array.from(split.train, (i) => all.events[i]!);
+  const test = Array.from(split.validation, (i) => all.events[i]!);
+  const r = await trainAndScore(all.fields, train, test, [file]);
+  const m = computeMetrics(r.prob, r.y, r.threshold);
+  line("unsw-nb15", "stratified 80/20, seed 42", "unsw", r.trainRows, m, r.seconds, {
+    features: r.features,
+    best_epoch: r.bestEpoch,
+    note: "own seeded stratified split (stratifiedSplit): same proportions and seed as the peers, different row assignment than scikit-learn's train_test_split",
+  });
+}
+
+async function zeek(): Promise<void> {
+  const dir = join(datasets, "zeek");
+  if (!present("zeek", [dir])) return;
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".gz"))
+    .sort()
+    .map((f) => join(dir, f));
+  const byFile = new Map<string, { fields: string[]; events: NetEvent[] }>();
+  for (const f of files) byFile.set(f, await read([f]));
+  const probs: Float32Array[] = [];
+  const ys: Uint8Array[] = [];
+  const thresholds: number[] = [];
+  let seconds = 0;
+  let trainRowsSum = 0;
+  for (const held of files) {
+    const trainFiles = files.filter((f) => f !== held);
+    const fields = trainFiles.map((f) => byFile.get(f)!.fields).reduce((a, b) => a.filter((x) => b.includes(x)));
+    const train = trainFiles.flatMap((f) => byFile.get(f)!.events);
+    const test = byFile.get(held)!.events;
+    const r = await trainAndScore(fields, train, test, trainFiles);
+    probs.push(r.prob);
+    ys.push(r.y);
+    thresholds.push(r.threshold);
+    seconds += r.seconds;
+    trainRowsSum += r.trainRows;
+    const m = computeMetrics(r.prob, r.y, r.threshold);
+    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), features: r.features, best_epoch: r.bestEpoch });
+  }
+  const m = pooledMetrics(probs, ys, thresholds);
+  line("zeek", "leave-one-capture-out, pooled", "zeek", Math.round(trainRowsSum / files.length), m, seconds, {
+    folds: files.length,
+    note: "rows_train is the mean over folds; train_seconds the sum; threshold is the mean of the folds' thresholds, each fold decided at its own",
+  });
+}
+
+/**
+ * Metrics over the pooled held-out predictions. Decisions use each fold's own threshold; ROC-AUC and PR-AUC
+ * rank the pooled calibrated probabilities (what the product would write as risk for each flow).
+ */
+function pooledMetrics(probs: Float32Array[], ys: Uint8Array[], thresholds: number[]): Metrics {
+  const n = probs.reduce((s, p) => s + p.length, 0);
+  const prob = new Float32Array(n);
+  const y = new Uint8Array(n);
+  const decided = new Float32Array(n);
+  let o = 0;
+  probs.forEach((p, k) => {
+    prob.set(p, o);
+    y.set(ys[k]!, o);
+    for (let i = 0; i < p.length; i++) decided[o + i] = p[i]! >= thresholds[k]! ? 1 : 0;
+    o += p.length;
+  });
+  const ranking = computeMetrics(prob, y, 0.5);
+  const decisions = computeMetrics(decided, y, 0.5);
+  const meanThreshold = thresholds.reduce((s, t) => s + t, 0) / thresholds.length;
+  return { ...decisions, roc_auc: ranking.roc_auc, pr_auc: ranking.pr_auc, threshold: meanThreshold };
+}
+
+const RUNNERS: Record<Split, () => Promise<void>> = { nslkdd, unsw, zeek };
+
+const args = process.argv.slice(2);
+for (const a of args) {
+  if (!(SPLITS as string[]).includes(a)) {
+    console.error(`bench:accuracy: unknown split ${JSON.stringify(a)}; use ${SPLITS.join("|")}`);
+    process.exit(2);
+  }
+}
+if (!existsSync(datasets)) {
+  console.log(`bench:accuracy: no datasets at ${datasets} (set SOC_DATASETS to the datasets folder); nothing measured`);
+  process.exit(0);
+}
+await startBackend(config.model.backend);
+for (const s of args.length > 0 ? (args as Split[]) : SPLITS) await RUNNERS[s]();
