@@ -288,7 +288,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           decoded = undefined;
         }
       }
-      return hec.handle(req, res, rest, url.searchParams, decoded);
+      return hec.handle(req, res, rest, url.searchParams, decoded, decoded !== undefined && decoded !== body ? body : undefined);
     }
     const query = toParams(url.searchParams);
     let params: Params = query;

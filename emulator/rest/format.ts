@@ -205,6 +205,15 @@ function restrict(rows: OutRow[], only: string[] | undefined): OutRow[] {
   return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => res.some((re) => re.test(k)))));
 }
 
+/**
+ * The `output_mode=json` body `renderResults` gives for a page without messages, `f` or a malformed row, from
+ * rows already rendered as JSON text (`Execution.pageJson`) and the page's field names in output order.
+ */
+export function renderJsonResults(page: { preview: boolean; offset: number; fields: string[]; rows: string[]; postProcessCount?: boolean }): string {
+  const head = JSON.stringify({ preview: page.preview, init_offset: page.offset, messages: [], fields: page.fields.map((name) => ({ name })) });
+  return `${head.slice(0, -1)},"results":[${page.rows.join(",")}],"highlighted":{}${page.postProcessCount ? ',"post_process_count":0' : ""}}`;
+}
+
 /** Renders a results page (results, results_preview, events, oneshot) in the given output_mode. */
 export function renderResults(outputMode: string | undefined, page: ResultsPage): { contentType: string; body: string } {
   const rows = restrict(page.rows, page.only);

@@ -2,9 +2,9 @@
 // control, delete, and the streaming export endpoint.
 
 import { compileSearch, concurrencyMessage, Job, TooManySearches, SplError, type CompiledSearch } from "../search/jobs.ts";
-import { Execution, type OutRow } from "../spl/run.ts";
+import { Execution, orderFields, type OutRow } from "../spl/run.ts";
 import type { RestContext } from "./context.ts";
-import { CSV_TYPE, feed, isoNow, JSON_TYPE, param, paramList, renderResults, send, sendFeed, sendMessages, wantsJson, xmlEscape, type Entry } from "./format.ts";
+import { CSV_TYPE, feed, isoNow, JSON_TYPE, param, paramList, renderJsonResults, renderResults, send, sendFeed, sendMessages, wantsJson, xmlEscape, type Entry } from "./format.ts";
 
 function int(v: string | undefined, dflt: number): number {
   if (v === undefined || v === "") return dflt;
@@ -158,10 +158,19 @@ function results(c: RestContext, job: Job, kind: "results" | "results_preview" |
     return;
   }
   const offset = Math.max(0, int(param(c.params, "offset"), 0));
+  const only = paramList(c.params, "f");
+  const malform = positionOf(malformPosition(c));
+  if (kind !== "events" && c.outputMode === "json" && only.length === 0 && !malform) {
+    // The common case (a client paging event results as JSON), rendered without a row object per event.
+    const page = job.exec.pageJson(offset, pageCount(c));
+    if (page) {
+      const fields = page.rows.length === 0 ? [] : orderFields(page.names, job.exec.order);
+      return send(c.res, 200, JSON_TYPE, renderJsonResults({ preview: !done, offset, fields, rows: page.rows, postProcessCount: major(c) >= 9 }));
+    }
+  }
   const rows: OutRow[] = job.page(kind === "events" ? "events" : "results", offset, pageCount(c));
   const r = renderResults(c.outputMode, {
-    preview: !done, offset, rows, order: kind === "events" ? null : job.exec.order, only: paramList(c.params, "f"),
-    malform: positionOf(malformPosition(c)), postProcessCount: major(c) >= 9,
+    preview: !done, offset, rows, order: kind === "events" ? null : job.exec.order, only, malform, postProcessCount: major(c) >= 9,
   });
   send(c.res, 200, r.contentType, r.body);
 }

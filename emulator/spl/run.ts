@@ -67,9 +67,17 @@ class MapRow implements PRow {
   }
 }
 
+const matchers = new WeakMap<string[], (name: string) => boolean>();
+
+/** A name test for `fields`/`table` patterns, compiled once per pattern list: exact names by set lookup, wildcards by regex. */
 function globMatcher(patterns: string[]): (name: string) => boolean {
-  const res = patterns.map((p) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
-  return (name) => res.some((r) => r.test(name));
+  let m = matchers.get(patterns);
+  if (m) return m;
+  const exact = new Set(patterns.filter((p) => !p.includes("*")));
+  const res = patterns.filter((p) => p.includes("*")).map((p) => new RegExp(`^${p.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`));
+  m = res.length === 0 ? (name) => exact.has(name) : (name) => exact.has(name) || res.some((r) => r.test(name));
+  matchers.set(patterns, m);
+  return m;
 }
 
 const TRANSFORMING = new Set(["stats", "sort"]);
@@ -286,10 +294,86 @@ function render(row: PRow, serial: number | undefined): OutRow {
   return out;
 }
 
+const EVENT_META_SET = new Set(EVENT_META);
+
+/**
+ * `names => visible` when every shaping command only hides fields (`fields`, `fields -`, `table`): then a page
+ * can render each event straight from its view. Undefined when one of them computes or renames a field.
+ */
+function visibilityOf(shaping: Command[]): ((name: string) => boolean) | undefined {
+  const tests: ((name: string) => boolean)[] = [];
+  for (const c of shaping) {
+    if (c.k === "fields") {
+      const m = globMatcher(c.names);
+      tests.push(c.remove ? (n) => !m(n) : (n) => m(n) || n.startsWith("_"));
+    } else if (c.k === "table") tests.push(globMatcher(c.names));
+    else return undefined;
+  }
+  return (n) => tests.every((t) => t(n));
+}
+
+/**
+ * Calls `put` with each name and rendered value of what `render(new EventRow(view), serial)` gives after
+ * hide-only shaping, in the same order, without the row's bookkeeping.
+ */
+function eachRendered(view: EventView, serial: number, visible: (name: string) => boolean, put: (name: string, v: string | string[]) => void): void {
+  for (const n of EVENT_META) {
+    if (!visible(n)) continue;
+    const v = n === "_serial" ? String(serial) : view.get(n);
+    if (v === undefined || v === null) continue;
+    if (n === "_time" && typeof v === "number") put(n, formatIsoTime(v));
+    else if (n === "_indextime" && typeof v === "number") put(n, String(Math.floor(v)));
+    else if (Array.isArray(v)) put(n, v.length === 1 ? v[0] : v);
+    else put(n, toStr(v) ?? "");
+  }
+  const fields = view.fields();
+  for (const n in fields) {
+    if (EVENT_META_SET.has(n) || !visible(n)) continue;
+    const v = fields[n];
+    put(n, Array.isArray(v) && v.length === 1 ? v[0] : v);
+  }
+}
+
+function renderEvent(view: EventView, serial: number, visible: (name: string) => boolean): OutRow {
+  const out: OutRow = {};
+  eachRendered(view, serial, visible, (n, v) => (out[n] = v));
+  return out;
+}
+
+/** `"name":` as JSON, per field name; null for names an object would order first (array indexes). */
+const jsonKeys = new Map<string, string | null>();
+function jsonKey(name: string): string | null {
+  let k = jsonKeys.get(name);
+  if (k === undefined) {
+    k = /^(0|[1-9]\d*)$/.test(name) && Number(name) < 2 ** 32 - 1 ? null : `${JSON.stringify(name)}:`;
+    if (jsonKeys.size < 100_000) jsonKeys.set(name, k);
+  }
+  return k;
+}
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)`, quicker for the usual string that needs no escape. */
+function jsonString(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** A page of event rows as JSON text, one string per row, and the names they hold. */
+export interface JsonPage {
+  rows: string[];
+  names: Set<string>;
+}
+
 /** Names of a page's fields in output order. */
 export function pageFields(rows: OutRow[], order: string[] | null): string[] {
   const seen = new Set<string>();
   for (const r of rows) for (const k of Object.keys(r)) seen.add(k);
+  return orderFields(seen, order);
+}
+
+/** The names of a page in output order: `order` first, then the others sorted. */
+export function orderFields(seen: Set<string>, order: string[] | null): string[] {
   const head = order ? [...order] : [];
   const rest = [...seen].filter((n) => !head.includes(n)).sort();
   return order ? [...head, ...rest] : rest;
@@ -327,6 +411,8 @@ export class Execution {
   private readonly buffer: PRow[] = [];
   private emitted = 0;
   private readonly hasHead: boolean;
+  /** Stage A commands applied while scanning: trailing row-shaping ones are left to `page()` when only refs are kept. */
+  private readonly scanCommands: number;
 
   constructor(private readonly o: ExecOptions) {
     const cmds = o.pipeline.commands;
@@ -334,6 +420,11 @@ export class Execution {
     this.stageA = t < 0 ? cmds : cmds.slice(0, t);
     this.stageB = t < 0 ? [] : cmds.slice(t);
     this.states = this.stageA.map(() => ({}));
+    let n = this.stageA.length;
+    // A job that keeps refs re-applies the shaping commands when a page is read; those that no filter follows
+    // cannot drop a row, so applying them while scanning too would only be thrown away.
+    if (this.stageB.length === 0 && !o.onRows) while (n > 0 && SHAPING.has(this.stageA[n - 1].k)) n--;
+    this.scanCommands = n;
     this.hasHead = this.stageA.some((c) => c.k === "head");
     this.order = fieldOrder(cmds);
     if (o.pipeline.generator) {
@@ -383,13 +474,13 @@ export class Execution {
       if (!matchSearch(pipeline.base, row)) continue;
       this.eventCount++;
       let keep = true;
-      for (let c = 0; c < this.stageA.length && keep; c++) keep = applyStreaming(this.stageA[c], row, this.states[c]);
+      for (let c = 0; c < this.scanCommands && keep; c++) keep = applyStreaming(this.stageA[c], row, this.states[c]);
       if (keep) {
         if (this.stats) this.stats.add(row);
         else if (this.stageB.length > 0) this.buffer.push(row);
         else {
           if (this.refs.length < this.o.maxCount) this.refs.push(row.view.ref);
-          streamed.push(row);
+          if (this.o.onRows) streamed.push(row);
         }
       }
       // Nothing passes a saturated head again: stop scanning.
@@ -436,12 +527,44 @@ export class Execution {
     const shaping = this.stageA.filter((c) => SHAPING.has(c.k));
     const out: OutRow[] = [];
     const end = Math.min(this.refs.length, offset + count);
+    const visible = visibilityOf(shaping);
+    if (visible) {
+      for (let i = offset; i < end; i++) out.push(renderEvent(this.o.store.view(this.refs[i]), i, visible));
+      return out;
+    }
     for (let i = offset; i < end; i++) {
       const row = new EventRow(this.o.store.view(this.refs[i]));
       for (const c of shaping) applyStreaming(c, row, {});
       out.push(render(row, i));
     }
     return out;
+  }
+
+  /**
+   * What `JSON.stringify` gives for each row of `page(offset, count)`, built without the row objects, when the
+   * job ends in event rows whose shaping only hides fields (`fields`, `table`); undefined otherwise.
+   */
+  pageJson(offset: number, count: number): JsonPage | undefined {
+    if (this.rows) return undefined;
+    const visible = visibilityOf(this.stageA.filter((c) => SHAPING.has(c.k)));
+    if (!visible) return undefined;
+    const rows: string[] = [];
+    const names = new Set<string>();
+    const end = Math.min(this.refs.length, offset + count);
+    for (let i = offset; i < end; i++) {
+      const view = this.o.store.view(this.refs[i]);
+      // Members joined once per row: a flat string, not a rope of pieces that would outlive the page.
+      const members: string[] = [];
+      let plain = true;
+      eachRendered(view, i, visible, (n, v) => {
+        const k = jsonKey(n);
+        if (k === null) plain = false;
+        names.add(n);
+        members.push(k + (typeof v === "string" ? jsonString(v) : JSON.stringify(v)));
+      });
+      rows.push(plain ? `{${members.join(",")}}` : JSON.stringify(renderEvent(view, i, visible)));
+    }
+    return { rows, names };
   }
 
   /** The events behind an event search (the `/events` endpoint); empty for transforming searches. */

@@ -7,8 +7,11 @@
 // - scan() yields refs newest first by _time (ties: the later-stored event first), within
 //   [earliest, latest) on _time and [indexEarliest, indexLatest) on _indextime; times are epoch seconds.
 // - Fields other than the metadata are extracted from _raw at read time (Splunk's search-time extraction).
+// - An event may keep its _raw in a shared block (a HEC request body, gzipped as it arrived) instead of a
+//   string of its own: the block derives the _raw when the event is read, so millions of HEC events cost
+//   their compressed bytes and a few numbers each.
 
-import { extractFields, type DelimitedSchema, type ExtractionMode, type Fields, type FieldValue } from "./extract.ts";
+import { extractFields, flattenJson, type DelimitedSchema, type ExtractionMode, type Fields, type FieldValue } from "./extract.ts";
 
 export interface EventInput {
   /** Event time, epoch seconds (fractions allowed). */
@@ -47,6 +50,21 @@ export interface GeneratorSpec {
   source?: string;
   /** `auto` (default) rewrites a leading Zeek `ts` column to the shifted time so each _raw is unique. */
   rewriteRaw?: "auto" | "none";
+}
+
+/** What a block gives for one of its events. */
+export interface BlockEvent {
+  raw: string;
+  /** The parsed JSON object `raw` is the serialization of, when it is one: extraction then skips parsing `raw`. */
+  json?: Record<string, unknown>;
+}
+
+/** Text shared by many events (see the module contract). */
+export interface RawBlock {
+  /** The block's text; called when one of its events is read (the store keeps the last few texts). */
+  text(): string;
+  /** The event stored at [start, end) of the text. */
+  read(text: string, start: number, end: number): BlockEvent;
 }
 
 export interface ScanOptions {
@@ -105,6 +123,8 @@ interface Segment {
 /** One event as a search reads it. */
 export class EventView {
   private extracted: Fields | undefined;
+  private rawText: string | undefined;
+  private json: Record<string, unknown> | undefined;
   constructor(
     private readonly store: EventStore,
     readonly ref: number,
@@ -114,17 +134,37 @@ export class EventView {
     readonly sourcetype: string,
     readonly host: string,
     readonly source: string,
-    readonly raw: string,
+    raw: string | (() => BlockEvent),
     readonly cd: string,
     private readonly indexed: Fields | undefined,
     private readonly schema: DelimitedSchema | undefined,
-  ) {}
+  ) {
+    if (typeof raw === "string") this.rawText = raw;
+    else this.load = raw;
+  }
+
+  private load: (() => BlockEvent) | undefined;
+
+  /** The event's text (derived from its block on first use for block events). */
+  get raw(): string {
+    if (this.rawText === undefined) {
+      const e = this.load!();
+      this.load = undefined;
+      this.rawText = e.raw;
+      this.json = e.json;
+    }
+    return this.rawText;
+  }
 
   /** Extracted plus indexed fields (not the metadata). */
   fields(): Fields {
     if (!this.extracted) {
       const out: Fields = {};
-      extractFields(this.raw, this.store.extractionFor(this.sourcetype), this.schema, out);
+      const raw = this.raw;
+      const mode = this.store.extractionFor(this.sourcetype);
+      // The JSON object the raw serializes: flattening it is what parsing the raw again would give.
+      if (this.json !== undefined && !this.schema && (mode === "auto" || mode === "json")) flattenJson(this.json, "", out);
+      else extractFields(raw, mode, this.schema, out);
       if (this.indexed) Object.assign(out, this.indexed);
       this.extracted = out;
     }
@@ -174,6 +214,13 @@ export class EventStore {
   private readonly src = new Growable(u32(1024), u32);
   private readonly seq = new Growable(u32(1024), u32);
   private readonly raw: string[] = [];
+  /** Block id + 1 of a block event (0: the raw is in `raw`), and its [start, end) in the block's text. */
+  private readonly blk = new Growable(u32(1024), u32);
+  private readonly blkStart = new Growable(u32(1024), u32);
+  private readonly blkEnd = new Growable(u32(1024), u32);
+  private readonly blocks: RawBlock[] = [];
+  /** The last few block texts read, oldest first. */
+  private readonly blockTexts = new Map<number, string>();
   private readonly indexed = new Map<number, Fields>();
   private readonly schemas = new Map<number, DelimitedSchema>();
   private readonly byIndex = new Map<string, IndexRows>();
@@ -215,8 +262,24 @@ export class EventStore {
     }
   }
 
+  /** Registers a block of text shared by the events `appendFromBlock` adds; returns its id. */
+  addBlock(block: RawBlock): number {
+    this.blocks.push(block);
+    return this.blocks.length - 1;
+  }
+
+  /** Appends one event whose _raw is derived from [start, end) of block `block`'s text; returns its ref. */
+  appendFromBlock(e: Omit<EventInput, "raw" | "schema">, block: number, start: number, end: number): number {
+    if (!(block >= 0 && block < this.blocks.length)) throw new Error(`unknown block ${block}`);
+    return this.push({ ...e, raw: "" }, block + 1, start, end);
+  }
+
   /** Appends one event and returns its ref. */
   append(e: EventInput): number {
+    return this.push(e, 0, 0, 0);
+  }
+
+  private push(e: EventInput, blk: number, start: number, end: number): number {
     const index = e.index ?? "main";
     const row = this.raw.length;
     let rows = this.byIndex.get(index);
@@ -233,6 +296,9 @@ export class EventStore {
     this.src.push(this.intern(e.source ?? "unknown"));
     this.seq.push(rows.rows.len);
     this.raw.push(e.raw);
+    this.blk.push(blk);
+    this.blkStart.push(start);
+    this.blkEnd.push(end);
     if (e.fields && Object.keys(e.fields).length > 0) this.indexed.set(row, e.fields);
     if (e.schema) this.schemas.set(row, e.schema);
     if (e.time < rows.lastTime) rows.sorted = false;
@@ -331,9 +397,11 @@ export class EventStore {
     if (ref < GENERATOR_BASE) {
       if (!(ref >= 0 && ref < this.raw.length)) throw new Error(`unknown event ref ${ref}`);
       const index = this.strings[this.idx.a[ref]];
+      const blk = this.blk.a[ref];
       return new EventView(
         this, ref, this.time.a[ref], this.indextime.a[ref], index, this.strings[this.st.a[ref]],
-        this.strings[this.hostCol.a[ref]], this.strings[this.src.a[ref]], this.raw[ref],
+        this.strings[this.hostCol.a[ref]], this.strings[this.src.a[ref]],
+        blk === 0 ? this.raw[ref] : () => this.readBlock(blk - 1, this.blkStart.a[ref], this.blkEnd.a[ref]),
         `0:${this.seq.a[ref]}`, this.indexed.get(ref), this.schemas.get(ref),
       );
     }
@@ -354,6 +422,17 @@ export class EventStore {
       this, ref, time, Math.floor(time + s.lag), s.index, s.sampleSourcetype[j], s.sampleHost[j], s.sampleSource[j],
       raw, `${segId + 1}:${ordinal}`, s.sampleFields[j], schema,
     );
+  }
+
+  private readBlock(id: number, start: number, end: number): BlockEvent {
+    const block = this.blocks[id];
+    let text = this.blockTexts.get(id);
+    if (text === undefined) {
+      text = block.text();
+      if (this.blockTexts.size >= 4) this.blockTexts.delete(this.blockTexts.keys().next().value as number);
+      this.blockTexts.set(id, text);
+    }
+    return block.read(text, start, end);
   }
 
   private sortedRows(index: string): IndexRows | undefined {

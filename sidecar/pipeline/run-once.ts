@@ -67,7 +67,8 @@ export interface RunReport {
   error: string | null;
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
-  seconds: { featurize: number; score: number; explain_write: number };
+  /** Time spent in: waiting for the source's batches, featurizing, waiting for scores, explaining and writing. */
+  seconds: { pull: number; featurize: number; score: number; explain_write: number };
 }
 
 export interface RunOptions {
@@ -112,7 +113,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     committed: false,
     error: null,
     top: [],
-    seconds: { featurize: 0, score: 0, explain_write: 0 },
+    seconds: { pull: 0, featurize: 0, score: 0, explain_write: 0 },
   };
   const ctx = {
     runId: report.run_id,
@@ -164,18 +165,25 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   };
 
   try {
+    let tp = performance.now();
     for await (const batch of opts.source.read(window)) {
+      report.seconds.pull += (performance.now() - tp) / 1000;
       report.events_pulled += batch.events.length;
       report.events_rejected += batch.rejected.length;
       for (const r of batch.rejected) if (report.rejected_samples.length < MAX_REJECTED_SAMPLES) report.rejected_samples.push(r);
-      if (batch.events.length === 0) continue;
+      if (batch.events.length === 0) {
+        tp = performance.now();
+        continue;
+      }
       const tf = performance.now();
       const x = new Float32Array(batch.events.length * m.width);
       for (let i = 0; i < batch.events.length; i++) m.featurize(batch.events[i]!.fields, x, i * m.width);
       report.seconds.featurize += (performance.now() - tf) / 1000;
       inFlight.push({ events: batch.events, x, scored: m.score(x, batch.events.length) });
       while (inFlight.length >= maxInFlight) await consume();
+      tp = performance.now();
     }
+    report.seconds.pull += (performance.now() - tp) / 1000;
     while (inFlight.length > 0) await consume();
     const f = await opts.sink.flush();
     if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);

@@ -32,14 +32,23 @@ const SPLUNK_FIELDS = new Set([
   "timeendpos",
 ]);
 
-const UNSET = new Set(["", "-", "(empty)"]);
+/** `""`, `-` and `(empty)` mean unset. */
+function unset(s: string): boolean {
+  return s === "" || s === "-" || s === "(empty)";
+}
 
 /** The fields `normalizeRow` needs besides the features; the search's `| fields` always lists them. */
 export const ROW_META_FIELDS = ["_raw", "_time", "_indextime", "_cd", "index", "sourcetype", "host", "source"] as const;
 
 function isSplunkField(name: string): boolean {
-  return name.startsWith("_") || name.startsWith("date_") || name.startsWith("tag::") || SPLUNK_FIELDS.has(name);
+  return name.charCodeAt(0) === 95 /* _ */ || name.startsWith("date_") || name.startsWith("tag::") || SPLUNK_FIELDS.has(name);
 }
+
+/** The Zeek → CIM renames that change a name, in table order. */
+const RENAMES = Object.entries(ZEEK_RENAME).filter(([zeek, cim]) => zeek !== cim && !isSplunkField(zeek));
+const RENAMED = new Set(RENAMES.map(([zeek]) => zeek));
+/** A rename whose target another rename reads (none in the table): then renames apply one after another. */
+const CHAINED = RENAMES.some(([, cim]) => RENAMED.has(cim));
 
 function scalar(v: string | string[] | null | undefined): string | undefined {
   const s = Array.isArray(v) ? v[0] : v;
@@ -90,21 +99,30 @@ export function normalizeRow(row: SplunkRow, fieldMap: Readonly<Record<string, s
   if (time === undefined) return reject(`_time ${JSON.stringify(timeText.slice(0, 40))} is not a time`);
   if (index === undefined) return reject("the row has no index");
 
+  // Built without deleting keys (an object that loses keys becomes slow for every later read): the fields
+  // that keep their name in row order, then each renamed Zeek field under its CIM name unless already there.
   const fields: Fields = {};
-  for (const [k, v] of Object.entries(row)) {
-    if (isSplunkField(k)) continue;
-    const s = scalar(v);
-    if (s === undefined || UNSET.has(s)) continue;
+  for (const k in row) {
+    if ((!CHAINED && RENAMED.has(k)) || isSplunkField(k)) continue;
+    const s = scalar(row[k]);
+    if (s === undefined || unset(s)) continue;
     fields[k] = s;
   }
-  for (const [zeek, cim] of Object.entries(ZEEK_RENAME)) {
-    if (zeek === cim || !(zeek in fields)) continue;
-    if (fields[cim] === undefined) fields[cim] = fields[zeek];
-    delete fields[zeek];
+  for (const [zeek, cim] of RENAMES) {
+    if (CHAINED) {
+      if (!(zeek in fields)) continue;
+      if (fields[cim] === undefined) fields[cim] = fields[zeek];
+      delete fields[zeek];
+      continue;
+    }
+    const s = scalar(row[zeek]);
+    if (s === undefined || unset(s) || fields[cim] !== undefined) continue;
+    fields[cim] = s;
   }
-  for (const [name, splunkName] of Object.entries(fieldMap)) {
+  for (const name in fieldMap) {
+    const splunkName = fieldMap[name]!;
     const s = scalar(row[splunkName]);
-    if (s === undefined || UNSET.has(s)) continue;
+    if (s === undefined || unset(s)) continue;
     fields[name] = s;
     if (splunkName !== name) delete fields[splunkName];
   }
