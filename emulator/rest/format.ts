@@ -206,7 +206,7 @@ function restrict(rows: OutRow[], only: string[] | undefined): OutRow[] {
 }
 
 /**
- * The `output_mode=json` body `renderResults` gives for a page without messages, `f` or a malformed row, from
+ * The `output_mode=json` body `renderResults` gives for a page without messages or a malformed row, from
  * rows already rendered as JSON text (`Execution.pageJson`) and the page's field names in output order.
  */
 export function renderJsonResults(page: { preview: boolean; offset: number; fields: string[]; rows: string[]; postProcessCount?: boolean }): string {

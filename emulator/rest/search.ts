@@ -160,9 +160,9 @@ function results(c: RestContext, job: Job, kind: "results" | "results_preview" |
   const offset = Math.max(0, int(param(c.params, "offset"), 0));
   const only = paramList(c.params, "f");
   const malform = positionOf(malformPosition(c));
-  if (kind !== "events" && c.outputMode === "json" && only.length === 0 && !malform) {
+  if (kind !== "events" && c.outputMode === "json" && !malform) {
     // The common case (a client paging event results as JSON), rendered without a row object per event.
-    const page = job.exec.pageJson(offset, pageCount(c));
+    const page = job.exec.pageJson(offset, pageCount(c), only);
     if (page) {
       const fields = page.rows.length === 0 ? [] : orderFields(page.names, job.exec.order);
       return send(c.res, 200, JSON_TYPE, renderJsonResults({ preview: !done, offset, fields, rows: page.rows, postProcessCount: major(c) >= 9 }));

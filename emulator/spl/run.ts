@@ -541,13 +541,26 @@ export class Execution {
   }
 
   /**
-   * What `JSON.stringify` gives for each row of `page(offset, count)`, built without the row objects, when the
-   * job ends in event rows whose shaping only hides fields (`fields`, `table`); undefined otherwise.
+   * What `JSON.stringify` gives for each row of `page(offset, count)` restricted to the fields `only` names
+   * (the REST `f` parameter, as `renderResults` restricts), built without the row objects, when the job ends
+   * in event rows whose shaping only hides fields (`fields`, `table`); undefined otherwise.
    */
-  pageJson(offset: number, count: number): JsonPage | undefined {
+  pageJson(offset: number, count: number, only: string[] = []): JsonPage | undefined {
     if (this.rows) return undefined;
-    const visible = visibilityOf(this.stageA.filter((c) => SHAPING.has(c.k)));
-    if (!visible) return undefined;
+    const shaped = visibilityOf(this.stageA.filter((c) => SHAPING.has(c.k)));
+    if (!shaped) return undefined;
+    // The `f` parameter: only the fields matching one of its patterns (`*` or none: all of them).
+    const f = only.length === 0 || only.includes("*") ? undefined : globMatcher(only);
+    // Rows of a page share their names: each name is tested once.
+    const seen = new Map<string, boolean>();
+    const visible = (n: string): boolean => {
+      let v = seen.get(n);
+      if (v === undefined) {
+        v = shaped(n) && (f === undefined || f(n));
+        seen.set(n, v);
+      }
+      return v;
+    };
     const rows: string[] = [];
     const names = new Set<string>();
     const end = Math.min(this.refs.length, offset + count);

@@ -48,7 +48,7 @@ const splunk = z
     max_window_seconds: z.number().int().min(1).default(3600),
     initial_lookback_seconds: z.number().int().min(0).default(3600),
     max_lateness_seconds: z.number().int().min(0).default(86400),
-    page_size: z.number().int().min(1).max(50000).default(10000),
+    page_size: z.number().int().min(1).max(50000).default(2000),
     timeout_ms: z.number().int().min(1).default(30000),
   })
   .strict()

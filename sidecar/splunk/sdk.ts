@@ -238,11 +238,14 @@ export class SplunkClient {
     }
   }
 
-  /** One page of a done job's results in `output_mode=json`. */
-  async results(handle: JobHandle, offset: number, count: number): Promise<SdkResultsJson> {
-    const [data] = await this.call(`read results of search job ${handle.sid} at offset ${offset}`, () =>
-      handle.job.results({ output_mode: "json", offset, count }),
-    );
+  /**
+   * One page of a done job's results in `output_mode=json`. `fields` (the `f` parameter) limits each row to
+   * those fields, leaving out the ones Splunk adds to every row (`_bkt`, `_si`, `_serial`, ...).
+   */
+  async results(handle: JobHandle, offset: number, count: number, fields?: readonly string[]): Promise<SdkResultsJson> {
+    const params: Record<string, string | number | string[]> = { output_mode: "json", offset, count };
+    if (fields !== undefined && fields.length > 0) params.f = [...fields];
+    const [data] = await this.call(`read results of search job ${handle.sid} at offset ${offset}`, () => handle.job.results(params));
     if (data === null || typeof data !== "object") {
       throw new SplunkError(`Splunk at ${this.url}: results of search job ${handle.sid} at offset ${offset} were not JSON`, "permanent", 200);
     }

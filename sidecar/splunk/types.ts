@@ -95,7 +95,8 @@ export interface SdkJob {
   fetch(): Promise<SdkJob>;
   properties(): SdkJobProperties;
   /** v2: POST .../results, v1: GET; resolves `[data, job]`. */
-  results(params: Record<string, string | number>): Promise<[SdkResultsJson, SdkJob]>;
+  /** An array value is sent as the parameter repeated (`f=a&f=b`). */
+  results(params: Record<string, string | number | string[]>): Promise<[SdkResultsJson, SdkJob]>;
   /** DELETE search/jobs/{sid}. */
   remove(): Promise<SdkResponse>;
   cancel(): Promise<SdkResponse>;

@@ -61,6 +61,14 @@ describe("emulator quick paths", () => {
         assert.equal(quick, general, `${q} at ${offset}`);
       }
     }
+    for (const only of [["a", "_raw", "id.*"], ["*"], ["nothing"], ["_*", "b"]]) {
+      const ex = run(s, "search index=x | fields a, b, _raw, id.orig_h, id.resp_p");
+      const page = ex.pageJson(0, 100, only)!;
+      const fields = page.rows.length === 0 ? [] : orderFields(page.names, ex.order);
+      const quick = renderJsonResults({ preview: true, offset: 0, fields, rows: page.rows });
+      const general = renderResults("json", { preview: true, offset: 0, rows: ex.page(0, 100), order: ex.order, only }).body;
+      assert.equal(quick, general, `f=${only.join(",")}`);
+    }
     assert.equal(run(s, "search index=x | eval c=1").pageJson(0, 10), undefined, "eval computes a field: the general path");
     assert.equal(run(s, "search index=x | stats count").pageJson(0, 10), undefined, "a transforming search: the general path");
   });

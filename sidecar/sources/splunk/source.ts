@@ -6,7 +6,8 @@
  *   with index_earliest/index_latest = the window (index time) and earliest_time/latest_time = its event-time
  *   bounds, max_count = `maxResultsPerJob`
  *
- * Then: wait for DONE, page `results` in `output_mode=json` with `count = page_size` and `offset`, one page
+ * Then: wait for DONE, page `results` in `output_mode=json` with `count = page_size`, `offset` and `f` = the same
+ * fields (so rows carry none of the fields Splunk adds to every result, `_bkt`, `_si`, `_serial`...), one page
  * per batch, the next page asked for while the current one is processed (memory stays bounded by two pages),
  * and delete the job (also when reading fails).
  *
@@ -54,13 +55,17 @@ function quoteField(name: string): string {
   return /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : `"${name.replace(/(["\\])/g, "\\$1")}"`;
 }
 
+/** The Splunk fields a search pulls for the normalized `fields`: the row meta fields and every name they may have. */
+export function pulledFields(fields: readonly string[], fieldMap: Readonly<Record<string, string>>): string[] {
+  return [...new Set([...ROW_META_FIELDS, ...splunkFieldNames(fields, fieldMap)])];
+}
+
 /** The SPL of one search: the configured query (given a leading `search` when it has none) and `| fields`. */
 export function buildSpl(query: string, fields: readonly string[] | undefined, fieldMap: Readonly<Record<string, string>>): string {
   const q = query.trim();
   const base = q.startsWith("|") || /^search\s/i.test(q) ? q : `search ${q}`;
   if (fields === undefined) return base;
-  const names = [...new Set([...ROW_META_FIELDS, ...splunkFieldNames(fields, fieldMap)])];
-  return `${base} | fields ${names.map(quoteField).join(", ")}`;
+  return `${base} | fields ${pulledFields(fields, fieldMap).map(quoteField).join(", ")}`;
 }
 
 export class SplunkSource implements EventSource<SplunkWindow> {
@@ -69,6 +74,8 @@ export class SplunkSource implements EventSource<SplunkWindow> {
   private readonly search: SplunkSearchConfig;
   private readonly settings: SplunkSourceOptions["settings"];
   private readonly spl: string;
+  /** The `f` of every results page: the fields the SPL keeps (undefined: every field). */
+  private readonly resultFields: readonly string[] | undefined;
   private readonly now: () => number;
   private readonly maxResults: number;
   private readonly wait: WaitOptions;
@@ -82,6 +89,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
     this.name = o.search.name;
     this.settings = o.settings;
     this.spl = buildSpl(o.search.query, o.fields, o.search.field_map);
+    this.resultFields = o.fields === undefined ? undefined : pulledFields(o.fields, o.search.field_map);
     this.now = o.now ?? Date.now;
     this.maxResults = o.maxResultsPerJob ?? DEFAULT_MAX_RESULTS_PER_JOB;
     this.wait = o.wait ?? {};
@@ -148,7 +156,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       }
       const total = status.resultCount;
       const fetch = (at: number): Promise<SdkResultsJson> => {
-        const p = withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at)), this.retry);
+        const p = withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at), this.resultFields), this.retry);
         p.catch(() => undefined); // awaited in turn; a page nobody awaits (the reader stopped) must not be an unhandled rejection
         return p;
       };

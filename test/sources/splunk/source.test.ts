@@ -230,6 +230,12 @@ function sourceTests(getTarget: () => SplunkTarget): void {
     ]);
     assert.deepEqual(byUid.map((e) => e.time), [1800070001.5, 1800070002.25]);
     assert.equal(byUid[0]!.origin.kind === "splunk" && byUid[0]!.origin.sourcetype, "zeek:conn");
+    const page = target.emulator.requestLog.find({ path: "/results" }).at(-1)!;
+    const f = page.form?.f ?? page.query.f;
+    assert.deepEqual(f, [
+      "_raw", "_time", "_indextime", "_cd", "index", "sourcetype", "host", "source",
+      "src_ip", "id.orig_h", "dest_port", "id.resp_p", "transport", "proto", "app", "service", "bytes_out", "orig_bytes", "conn_state",
+    ], "results pages ask for the pulled fields only");
   });
 
   it("pulls with a bearer token as well", async (t) => {
