@@ -25,7 +25,7 @@ export interface LoadOptions {
   /** `name` (its current version) or `name@version`. */
   ref: string;
   backend: BackendPreference;
-  /** Worker threads for scoring; 0 scores on the main thread. Default: one per core. */
+  /** Worker threads for scoring; 0 scores on the main thread. Default: one per core but one (`defaultPoolSize`). */
   workers?: number;
   topK?: number;
 }
@@ -44,22 +44,29 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
   const explainer = new Explainer(spec, { topK: opts.topK });
   let score: (x: Float32Array, rows: number) => Promise<Float32Array>;
   // Explanations compare calibrated log-odds: probabilities saturate at 1 for confident events, log-odds do not.
-  let logit: (x: Float32Array, rows: number) => Promise<Float32Array>;
+  // They are computed where the scorer is (the workers build and rank the variants, ADR 0009).
+  let explain: ScoringModel["explain"];
   let close: () => Promise<void>;
   let runtime: string;
   if (opts.workers === 0) {
     const scorer = new Scorer({ net, metadata });
     score = (x, rows) => Promise.resolve(scorer.score(x, rows));
-    logit = (x, rows) => Promise.resolve(scorer.scoreLogit(x, rows));
+    explain = (x, rows, events) => Promise.resolve(explainer.fromTop(explainer.top(x, rows, (v, n) => scorer.scoreLogit(v, n)), events));
     close = () => {
       scorer.dispose();
       return Promise.resolve();
     };
     runtime = "main thread";
   } else {
-    const pool = await ScoringPool.create({ net, calibration: metadata.calibration, size: opts.workers, backend: opts.backend });
+    const pool = await ScoringPool.create({
+      net,
+      calibration: metadata.calibration,
+      size: opts.workers,
+      backend: opts.backend,
+      explain: { spec, topK: opts.topK },
+    });
     score = (x, rows) => pool.score(x, rows);
-    logit = (x, rows) => pool.scoreLogit(x, rows);
+    explain = async (x, rows, events) => explainer.fromTop(await pool.explain(x, rows), events);
     close = () => pool.close();
     runtime = `${pool.backend} x${pool.size} workers`;
   }
@@ -73,7 +80,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     runtime,
     featurize,
     score,
-    explain: (x, rows, events) => explainer.explain(x, rows, events, logit),
+    explain,
     close,
   };
 }

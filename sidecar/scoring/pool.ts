@@ -13,6 +13,9 @@
  *   rejects the requests it held and is replaced. A rejected call never counts as an unhandled rejection
  *   (results wait in the caller's queue until their turn); awaiting it throws. After `close()` (idempotent, safe before any call) every
  *   pending and later call rejects.
+ * - `explain(x, rows)` (a pool created with `explain`) resolves with the top fields of each row, exactly what
+ *   `Explainer.top` gives with `Scorer.scoreLogit` on the same backend: the workers build the occluded variants
+ *   and rank them, so only `rows` rows travel out and `rows × topK` indices and contributions come back.
  * - No logging: `backend` says what the workers run on, for the caller's startup line.
  */
 import { availableParallelism } from "node:os";
@@ -20,24 +23,30 @@ import { Worker } from "node:worker_threads";
 import type { BackendPreference } from "../tf/backend.ts";
 import type { Calibration } from "../registry/metadata.ts";
 import { inputWidth, validateDense, type DenseNet } from "./dense.ts";
+import { DEFAULT_TOP_K, type ExplainerSpec, type TopContributions } from "./explain.ts";
 import { DEFAULT_BATCH_SIZE } from "./scorer.ts";
 import type { ScoreRequest, WorkerInit, WorkerReply } from "./worker.ts";
 
 export interface PoolOptions {
   net: DenseNet;
   calibration: Calibration;
-  /** Worker threads; default `os.availableParallelism()`. */
+  /** Worker threads; default `defaultPoolSize()`. */
   size?: number;
   /** Backend each worker initializes; default `auto` (see `tf/backend.ts`). */
   backend?: BackendPreference;
   /** Rows per forward pass inside a worker. */
   batchSize?: number;
+  /** Lets `explain` run in the workers: the feature spec's columns, fields and numerics, and the top K. */
+  explain?: { spec: ExplainerSpec; topK?: number };
 }
 
+type Result = Float32Array | TopContributions;
+
 interface Pending {
-  resolve: (p: Float32Array) => void;
+  resolve: (r: Result) => void;
   reject: (e: Error) => void;
-  rows: number;
+  /** Rows of forward passes the request costs, for least-loaded dispatch. */
+  load: number;
 }
 
 interface Slot {
@@ -47,6 +56,14 @@ interface Slot {
   /** Rows queued on this worker: the dispatch picks the least loaded. */
   load: number;
   alive: boolean;
+}
+
+/**
+ * One worker per core but one, and at least one: the main thread parses, featurizes and writes, which keeps a
+ * core busy on its own (ADR 0009: on 2 cores a second worker bought ~10% and cost ~90 MB of RSS).
+ */
+export function defaultPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /**
@@ -64,11 +81,13 @@ export class ScoringPool {
   private readonly init: WorkerInit;
   private slots: Slot[] = [];
   private nextId = 1;
+  /** Forward passes per explained row (fields + 1); 0 when the pool does not explain. */
+  private explainCost = 0;
   private closed = false;
 
   private constructor(opts: PoolOptions) {
     validateDense(opts.net);
-    this.size = opts.size ?? availableParallelism();
+    this.size = opts.size ?? defaultPoolSize();
     if (!Number.isInteger(this.size) || this.size < 1) throw new Error(`pool size must be a positive integer, got ${this.size}`);
     this.width = inputWidth(opts.net);
     this.init = {
@@ -76,7 +95,15 @@ export class ScoringPool {
       calibration: opts.calibration,
       backend: opts.backend ?? "auto",
       batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE,
+      explain: opts.explain && { spec: { columns: opts.explain.spec.columns, fields: opts.explain.spec.fields, numeric: opts.explain.spec.numeric }, topK: opts.explain.topK },
     };
+    if (opts.explain) {
+      const fields = new Set(opts.explain.spec.columns.flatMap((c) => c.fields)).size;
+      this.explainCost = fields + 1;
+      if (opts.explain.spec.columns.length !== this.width) {
+        throw new Error(`the network takes ${this.width} inputs but the feature spec has ${opts.explain.spec.columns.length} columns`);
+      }
+    }
   }
 
   /** Starts `size` workers and resolves once every one has its backend and weights ready. */
@@ -94,17 +121,23 @@ export class ScoringPool {
 
   /** Calibrated probabilities for `rows` rows of `x`. Detaches `x` when it owns its whole buffer. */
   score(x: Float32Array, rows: number): Promise<Float32Array> {
-    return this.request(x, rows, "score");
+    return this.request(x, rows, "score") as Promise<Float32Array>;
   }
 
   /** Calibrated log-odds, as `Scorer.scoreLogit`. */
   scoreLogit(x: Float32Array, rows: number): Promise<Float32Array> {
-    return this.request(x, rows, "logit");
+    return this.request(x, rows, "logit") as Promise<Float32Array>;
   }
 
   /** Uncalibrated network outputs, as `Scorer.scoreRaw`. */
   scoreRaw(x: Float32Array, rows: number): Promise<Float32Array> {
-    return this.request(x, rows, "raw");
+    return this.request(x, rows, "raw") as Promise<Float32Array>;
+  }
+
+  /** The top fields of each of `rows` rows of `x`, as `Explainer.top` with `Scorer.scoreLogit`. Detaches `x` like `score`. */
+  explain(x: Float32Array, rows: number): Promise<TopContributions> {
+    if (this.explainCost === 0) return Promise.reject(new Error("this pool was created without `explain`"));
+    return this.request(x, rows, "explain") as Promise<TopContributions>;
   }
 
   /** Terminates the workers; pending calls reject. Idempotent. */
@@ -116,12 +149,15 @@ export class ScoringPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private request(x: Float32Array, rows: number, output: ScoreRequest["output"]): Promise<Float32Array> {
+  private request(x: Float32Array, rows: number, output: ScoreRequest["output"]): Promise<Result> {
     if (this.closed) return Promise.reject(new Error("the scoring pool is closed"));
     if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * this.width) {
       return Promise.reject(new Error(`expected ${rows} rows of ${this.width} columns (${rows * this.width} values), got ${x.length} values`));
     }
-    if (rows === 0) return Promise.resolve(new Float32Array(0));
+    if (rows === 0) {
+      if (output !== "explain") return Promise.resolve(new Float32Array(0));
+      return Promise.resolve({ rows: 0, k: this.init.explain?.topK ?? DEFAULT_TOP_K, fields: new Int16Array(0), contributions: new Float64Array(0) });
+    }
     let slot: Slot | undefined;
     for (const s of this.slots) if (s.alive && (slot === undefined || s.load < slot.load)) slot = s;
     if (slot === undefined) return Promise.reject(new Error("the scoring pool has no live worker"));
@@ -129,9 +165,10 @@ export class ScoringPool {
     const owned = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer;
     const data = owned ? x : x.slice();
     const target = slot;
-    const result = new Promise<Float32Array>((resolve, reject) => {
-      target.pending.set(id, { resolve, reject, rows });
-      target.load += rows;
+    const load = output === "explain" ? rows * this.explainCost : rows;
+    const result = new Promise<Result>((resolve, reject) => {
+      target.pending.set(id, { resolve, reject, load });
+      target.load += load;
       target.worker.postMessage({ id, x: data, rows, output } satisfies ScoreRequest, [data.buffer as ArrayBuffer]);
     });
     // Callers queue several calls and await them in order, so a later call may fail before anyone awaits it:
@@ -158,9 +195,9 @@ export class ScoringPool {
         const p = slot.pending.get(m.id);
         if (p === undefined) return;
         slot.pending.delete(m.id);
-        slot.load -= p.rows;
+        slot.load -= p.load;
         if ("error" in m) p.reject(new Error(`scoring worker ${index} failed: ${m.error}`));
-        else p.resolve(m.p);
+        else p.resolve("top" in m ? m.top : m.p);
       });
       worker.on("error", (e) => {
         const err = new Error(`scoring worker ${index} crashed: ${e.message}`);

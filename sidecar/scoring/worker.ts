@@ -1,16 +1,20 @@
 /**
  * Body of one scoring worker thread (started by `pool.ts`). Holds a `Scorer` built from the dense description
- * in `workerData` and answers score requests; batches arrive and leave as transferred buffers.
+ * in `workerData` (and an `Explainer` when the pool explains) and answers requests; batches arrive and leave as
+ * transferred buffers.
  *
  * Protocol (all messages are plain objects):
  * - worker → pool, once: `{ type: "ready", backend }` or `{ type: "init-error", message }`.
- * - pool → worker: `{ id, x, rows, raw }`; worker → pool: `{ id, p }` (p transferred) or `{ id, error }`.
+ * - pool → worker: `{ id, x, rows, output }`; worker → pool: `{ id, p }` (p transferred), for `output:
+ *   "explain"` `{ id, top }` (the top fields of each row, in calibrated log-odds, buffers transferred), or
+ *   `{ id, error }`.
  * A failing request answers with its own error; the worker keeps serving the others.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { initBackend, type BackendPreference } from "../tf/backend.ts";
 import type { Calibration } from "../registry/metadata.ts";
 import type { DenseNet } from "./dense.ts";
+import { Explainer, type ExplainerSpec, type TopContributions } from "./explain.ts";
 import { Scorer } from "./scorer.ts";
 
 export interface WorkerInit {
@@ -18,20 +22,26 @@ export interface WorkerInit {
   calibration: Calibration;
   backend: BackendPreference;
   batchSize: number;
+  /** What the explainer needs of the feature spec, and its top K; absent when the pool does not explain. */
+  explain?: { spec: ExplainerSpec; topK?: number };
 }
 
 export interface ScoreRequest {
   id: number;
   x: Float32Array;
   rows: number;
-  /** Calibrated probabilities (`score`), uncalibrated outputs (`raw`), or calibrated log-odds (`logit`). */
-  output: "score" | "raw" | "logit";
+  /**
+   * Calibrated probabilities (`score`), uncalibrated outputs (`raw`), calibrated log-odds (`logit`), or the top
+   * fields of each row by occlusion in calibrated log-odds (`explain`).
+   */
+  output: "score" | "raw" | "logit" | "explain";
 }
 
 export type WorkerReply =
   | { type: "ready"; backend: string }
   | { type: "init-error"; message: string }
   | { id: number; p: Float32Array }
+  | { id: number; top: TopContributions }
   | { id: number; error: string };
 
 function message(e: unknown): string {
@@ -43,15 +53,23 @@ async function serve(): Promise<void> {
   if (port === null) throw new Error("sidecar/scoring/worker.ts must run in a worker thread");
   const init = workerData as WorkerInit;
   let scorer: Scorer;
+  let explainer: Explainer | null = null;
   try {
     await initBackend(init.backend);
     scorer = new Scorer({ net: init.net, metadata: { calibration: init.calibration }, batchSize: init.batchSize });
+    if (init.explain) explainer = new Explainer(init.explain.spec, { topK: init.explain.topK });
   } catch (e) {
     port.postMessage({ type: "init-error", message: message(e) } satisfies WorkerReply);
     return;
   }
   port.on("message", (req: ScoreRequest) => {
     try {
+      if (req.output === "explain") {
+        if (explainer === null) throw new Error("this pool was started without an explainer");
+        const top = explainer.top(req.x, req.rows, (v, n) => scorer.scoreLogit(v, n));
+        port.postMessage({ id: req.id, top } satisfies WorkerReply, [top.fields.buffer as ArrayBuffer, top.contributions.buffer as ArrayBuffer]);
+        return;
+      }
       const p = req.output === "raw" ? scorer.scoreRaw(req.x, req.rows) : req.output === "logit" ? scorer.scoreLogit(req.x, req.rows) : scorer.score(req.x, req.rows);
       port.postMessage({ id: req.id, p } satisfies WorkerReply, [p.buffer as ArrayBuffer]);
     } catch (e) {

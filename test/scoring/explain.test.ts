@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "../../sidecar/tf/index.ts";
 import type { ColumnSpec, FeatureSpec } from "../../sidecar/features/spec.ts";
 import type { Fields } from "../../sidecar/sources/event.ts";
-import { Explainer, explanationText } from "../../sidecar/scoring/explain.ts";
+import { distinctRows, Explainer, explanationText } from "../../sidecar/scoring/explain.ts";
 import { Scorer } from "../../sidecar/scoring/scorer.ts";
 import { seeded, useWasm } from "./helpers.ts";
 
@@ -169,5 +169,57 @@ describe("Explainer", () => {
     assert.equal(top![0]!.feature, "duration");
     assert.equal(top![0]!.value, 86400);
     assert.ok(top![0]!.contribution > 0.5, `duration contributes ${top![0]!.contribution}`);
+  });
+  it("gives the same lists through top + fromTop (what the pool's workers run) as through explain", async () => {
+    const scorer = Scorer.fromModel(linearModel(), { calibration: IDENTITY });
+    const x = Float32Array.from([...EVENT_A.x, ...EVENT_B.x, ...EVENT_A.x]);
+    const events = [EVENT_A, EVENT_B, EVENT_A];
+    for (const topK of [1, 2, 5]) {
+      for (const maxRowsPerPass of [10, 16_384]) {
+        const e = new Explainer(SPEC, { topK, maxRowsPerPass });
+        const expected = await e.explain(x, 3, events, (v, n) => scorer.score(v, n));
+        const top = e.top(x, 3, (v, n) => scorer.score(v, n));
+        assert.equal(top.k, topK);
+        assert.deepEqual(e.fromTop(top, events), expected, `topK ${topK}, ${maxRowsPerPass} rows per pass`);
+        // Unused slots say so: event B has two reasons only.
+        if (topK === 5) assert.deepEqual(Array.from(top.fields.subarray(5, 10)), [0, 3, -1, -1, -1]);
+      }
+    }
+  });
+
+  it("breaks ties between equal contributions in spec order and drops contributions that round to zero", () => {
+    const e = new Explainer(SPEC, { topK: 3 });
+    // Variants: the event, then without duration, bytes_out, packets_out, conn_state.
+    const p = Float32Array.from([1, 0.5, 0.75, 0.5, 1 - 4e-7]);
+    assert.deepEqual(
+      e.rank(p, 0, EVENT_A.fields).map((t) => [t.feature, t.contribution]),
+      [
+        ["duration", 0.5],
+        ["packets_out", 0.5],
+        ["bytes_out", 0.25],
+      ],
+    );
+    const tiny = Float32Array.from([1, 1, 1, 1, 1 - 4e-7]);
+    assert.deepEqual(e.rank(tiny, 0, EVENT_A.fields), []);
+  });
+  it("explains identical rows once per call and gives each its own list", async () => {
+    const scorer = Scorer.fromModel(linearModel(), { calibration: IDENTITY });
+    const x = Float32Array.from([...EVENT_A.x, ...EVENT_B.x, ...EVENT_A.x, ...EVENT_A.x, ...EVENT_B.x]);
+    const events = [EVENT_A, EVENT_B, EVENT_A, EVENT_A, EVENT_B];
+    const e = new Explainer(SPEC);
+    const calls: number[] = [];
+    const top = e.top(x, 5, (v, n) => {
+      calls.push(n);
+      return scorer.score(v, n);
+    });
+    assert.deepEqual(calls, [2 * e.variantsPerEvent]);
+    assert.deepEqual(e.fromTop(top, events), await e.explain(x, 5, events, (v, n) => scorer.score(v, n)));
+  });
+
+  it("finds distinct rows bit for bit", () => {
+    const x = Float32Array.from([1, 2, 3, 4, 1, 2, 0, 0, -0, 0, 3, 4]);
+    const { first, of } = distinctRows(x, 6, 2);
+    assert.deepEqual(Array.from(first), [0, 1, 3, 4]);
+    assert.deepEqual(Array.from(of), [0, 1, 0, 2, 3, 1]);
   });
 });

@@ -2,12 +2,23 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Worker } from "node:worker_threads";
 import { extractDense, type DenseNet } from "../../sidecar/scoring/dense.ts";
+import { Explainer, type ExplainerSpec } from "../../sidecar/scoring/explain.ts";
 import { ScoringPool } from "../../sidecar/scoring/pool.ts";
 import { Scorer } from "../../sidecar/scoring/scorer.ts";
 import { defaultModel, featureRows, sameBits, useWasm } from "./helpers.ts";
 
 const WIDTH = 70;
 const CALIBRATION = { method: "platt", a: 1.3, b: -0.2 } as const;
+/** 70 columns over 9 fields; every seventh column is derived from two fields. */
+const SPEC: ExplainerSpec = {
+  columns: Array.from({ length: WIDTH }, (_, i) => ({
+    name: `c${i}`,
+    fields: i % 7 === 6 ? [`f${i % 9}`, `f${(i + 1) % 9}`] : [`f${i % 9}`],
+    mean: ((i % 5) - 2) / 4,
+  })),
+  fields: Array.from({ length: 9 }, (_, i) => `f${i}`),
+  numeric: [],
+} as unknown as ExplainerSpec;
 
 describe("ScoringPool", () => {
   let pool: ScoringPool;
@@ -58,6 +69,31 @@ describe("ScoringPool", () => {
     const p2 = await pool.score(view, 10);
     assert.equal(view.length, 10 * WIDTH, "a view is copied, not detached");
     assert.ok(sameBits(p2, scorer.score(view, 10)));
+  });
+
+  it("explains in the workers exactly as Explainer.top does with the single-thread scorer's log-odds", async () => {
+    const local = await ScoringPool.create({ net, calibration: CALIBRATION, size: 2, backend: "wasm", explain: { spec: SPEC, topK: 4 } });
+    try {
+      const explainer = new Explainer(SPEC, { topK: 4 });
+      const sizes = [1, 300, 2000, 7];
+      const batches = sizes.map((n, i) => featureRows(n, WIDTH, 200 + i));
+      const expected = batches.map((x, i) => explainer.top(x, sizes[i]!, (v, n) => scorer.scoreLogit(v, n)));
+      const got = await Promise.all(batches.map((x, i) => local.explain(x.slice(), sizes[i]!)));
+      got.forEach((g, i) => {
+        assert.equal(g.rows, sizes[i]);
+        assert.equal(g.k, 4);
+        assert.deepEqual(g.fields, expected[i]!.fields, `call ${i}`);
+        assert.deepEqual(g.contributions, expected[i]!.contributions, `call ${i}`);
+      });
+      assert.ok(got.some((g) => g.fields.some((f) => f >= 0)), "some rows have reasons");
+      assert.deepEqual(await local.explain(new Float32Array(0), 0), { rows: 0, k: 4, fields: new Int16Array(0), contributions: new Float64Array(0) });
+    } finally {
+      await local.close();
+    }
+  });
+
+  it("refuses to explain when created without an explainer", async () => {
+    await assert.rejects(pool.explain(featureRows(1, WIDTH, 1), 1), /created without `explain`/);
   });
 
   it("rejects a batch of the wrong size without sending it", async () => {
