@@ -7,7 +7,7 @@
  * Stages, each a superset of the one before, all through the product code:
  * - `read`: the file source alone (`openFileSource(...).batches()`), every event parsed.
  * - `featurize`: `runOnce` with the model's featurizer and a scorer that answers at once with zeros (so
- *   nothing is written): read + featurize + the pipeline's own work.
+ *   nothing is written): read + featurize + the pipeline's own work, no worker.
  * - `score`: `runOnce` with the loaded model (worker pool) and a write threshold of 101: nothing is written.
  * - `explain`: `runOnce` at `--min-risk-score` (default 20): the written events are explained and built into
  *   risk events, then dropped by a sink that only counts them.
@@ -112,6 +112,7 @@ async function main(): Promise<void> {
         featurize: compileFeaturizer(metadata.feature_spec),
         score: (_x, rows) => Promise.resolve(new Float32Array(rows)),
         explain: () => Promise.reject(new Error("the featurize stage explains nothing")),
+        assess: (_x, rows) => Promise.resolve({ probs: new Float32Array(rows), keep: [], tops: [] }),
       };
     } else {
       const { initBackend } = await import("../../sidecar/tf/backend.ts");

@@ -33,6 +33,12 @@ export interface ScoringModel {
   score(x: Float32Array, rows: number): Promise<Float32Array>;
   /** Top contributing source fields for each of the given rows (`x` holds exactly these rows). */
   explain(x: Float32Array, rows: number, events: NetEvent[]): Promise<TopFeature[][]>;
+  /**
+   * What the pipeline asks of a batch (`events[i]` for row i), in one step: the probabilities of every row, the
+   * rows whose risk score is at least `minRiskScore` (ascending), and their top fields (as `score` then
+   * `explain` of those rows would give). May transfer (detach) `x`.
+   */
+  assess(x: Float32Array, rows: number, minRiskScore: number, events: NetEvent[]): Promise<{ probs: Float32Array; keep: ArrayLike<number>; tops: TopFeature[][] }>;
 }
 
 export interface SourceBatch {
@@ -108,7 +114,7 @@ const DEFAULT_MAX_IN_FLIGHT = 2;
 interface Scored {
   probs: Float32Array;
   /** Rows at or above the write threshold, ascending. */
-  keep: number[];
+  keep: ArrayLike<number>;
   /** `events[keep[j]]`: the batch's other events are let go as soon as the scores arrive. */
   kept: NetEvent[];
   tops: TopFeature[][];
@@ -160,19 +166,11 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     const x = new Float32Array(n * w);
     for (let i = 0; i < n; i++) m.featurize(events[i]!.fields, x, i * w);
     report.seconds.featurize += (performance.now() - tf) / 1000;
-    // The scorer may take (detach) what it is given: it gets a copy, `x` stays for the rows to explain.
-    const result = m.score(x.slice(), n).then(async (probs): Promise<Scored> => {
-      const keep: number[] = [];
-      for (let i = 0; i < probs.length; i++) if (riskScore(probs[i]!) >= opts.minRiskScore) keep.push(i);
-      if (keep.length === 0) return { probs, keep, kept: [], tops: [] };
-      const xs = new Float32Array(keep.length * w);
+    // One round trip to the scorer: scores, and the explanations of the rows to write.
+    const result = m.assess(x, n, opts.minRiskScore, events).then(({ probs, keep, tops }): Scored => {
       const kept = new Array<NetEvent>(keep.length);
-      for (let j = 0; j < keep.length; j++) {
-        const row = keep[j]!;
-        xs.set(x.subarray(row * w, (row + 1) * w), j * w);
-        kept[j] = events[row]!;
-      }
-      return { probs, keep, kept, tops: await m.explain(xs, keep.length, kept) };
+      for (let j = 0; j < keep.length; j++) kept[j] = events[keep[j]!]!;
+      return { probs, keep, kept, tops };
     });
     // Awaited in order by `consume`; a batch that fails before its turn must not count as an unhandled rejection.
     result.catch(() => undefined);

@@ -21,11 +21,22 @@
 import type { TopFeature } from "../contract/risk-event.ts";
 import type { FeatureSpec } from "../features/spec.ts";
 import type { FieldValue, Fields } from "../sources/event.ts";
+import { riskScore } from "./risk.ts";
 
 export { explanationText } from "../contract/risk-event.ts";
 
 /** Scores rows of the model's input: a `Scorer`'s `score` or `scoreLogit`, or a pool's. */
 export type ScoreFn = (x: Float32Array, rows: number) => Float32Array | Promise<Float32Array>;
+
+/** A batch scored, with the rows at or above a risk score explained (`Explainer.assess`). */
+export interface Assessment {
+  /** Calibrated probabilities of every row. */
+  probs: Float32Array;
+  /** Rows whose risk score is at least the threshold, ascending. */
+  keep: Int32Array;
+  /** Their top fields, row j of `top` for row `keep[j]`. */
+  top: TopContributions;
+}
 
 /** The top fields of `rows` events by field index: row i's are `fields[i·k + j]` (-1 after the last) with `contributions[i·k + j]`. */
 export interface TopContributions {
@@ -161,6 +172,33 @@ export class Explainer {
       out.contributions.set(contributions.subarray(u * k, (u + 1) * k), i * k);
     }
     return out;
+  }
+
+  /**
+   * Scores `rows` rows of `x` (`score`: calibrated probabilities) and explains, with `logit` (calibrated
+   * log-odds), those whose risk score is at least `minRiskScore`: the pipeline's whole use of the model for one
+   * batch, in one call where the scorer lives.
+   */
+  assess(
+    x: Float32Array,
+    rows: number,
+    minRiskScore: number,
+    score: (x: Float32Array, rows: number) => Float32Array,
+    logit: (x: Float32Array, rows: number) => Float32Array,
+  ): Assessment {
+    const w = this.width;
+    const probs = score(x, rows);
+    let n = 0;
+    for (let i = 0; i < rows; i++) if (riskScore(probs[i]!) >= minRiskScore) n++;
+    const keep = new Int32Array(n);
+    const xs = new Float32Array(n * w);
+    for (let i = 0, j = 0; i < rows; i++) {
+      if (riskScore(probs[i]!) < minRiskScore) continue;
+      keep[j] = i;
+      xs.set(x.subarray(i * w, (i + 1) * w), j * w);
+      j++;
+    }
+    return { probs, keep, top: this.top(xs, n, logit) };
   }
 
   /** `top`'s answer as top-feature lists, with the values of `events[i].fields` for row i. */

@@ -46,12 +46,18 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
   // Explanations compare calibrated log-odds: probabilities saturate at 1 for confident events, log-odds do not.
   // They are computed where the scorer is (the workers build and rank the variants, ADR 0009).
   let explain: ScoringModel["explain"];
+  let assess: ScoringModel["assess"];
   let close: () => Promise<void>;
   let runtime: string;
   if (opts.workers === 0) {
     const scorer = new Scorer({ net, metadata });
     score = (x, rows) => Promise.resolve(scorer.score(x, rows));
-    explain = (x, rows, events) => Promise.resolve(explainer.fromTop(explainer.top(x, rows, (v, n) => scorer.scoreLogit(v, n)), events));
+    const logit = (v: Float32Array, n: number): Float32Array => scorer.scoreLogit(v, n);
+    explain = (x, rows, events) => Promise.resolve(explainer.fromTop(explainer.top(x, rows, logit), events));
+    assess = (x, rows, minRiskScore, events) => {
+      const a = explainer.assess(x, rows, minRiskScore, (v, n) => scorer.score(v, n), logit);
+      return Promise.resolve({ probs: a.probs, keep: a.keep, tops: explainer.fromTop(a.top, keptEvents(a.keep, events)) });
+    };
     close = () => {
       scorer.dispose();
       return Promise.resolve();
@@ -67,6 +73,10 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     });
     score = (x, rows) => pool.score(x, rows);
     explain = async (x, rows, events) => explainer.fromTop(await pool.explain(x, rows), events);
+    assess = async (x, rows, minRiskScore, events) => {
+      const a = await pool.assess(x, rows, minRiskScore);
+      return { probs: a.probs, keep: a.keep, tops: explainer.fromTop(a.top, keptEvents(a.keep, events)) };
+    };
     close = () => pool.close();
     runtime = `${pool.backend} x${pool.size} workers`;
   }
@@ -81,8 +91,15 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     featurize,
     score,
     explain,
+    assess,
     close,
   };
+}
+
+function keptEvents<E>(keep: Int32Array, events: readonly E[]): E[] {
+  const out = new Array<E>(keep.length);
+  for (let j = 0; j < keep.length; j++) out[j] = events[keep[j]!]!;
+  return out;
 }
 
 /** Refuses an input that lacks, entirely, a field the model's feature spec reads; names them and the fix. */

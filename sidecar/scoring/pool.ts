@@ -16,6 +16,8 @@
  * - `explain(x, rows)` (a pool created with `explain`) resolves with the top fields of each row, exactly what
  *   `Explainer.top` gives with `Scorer.scoreLogit` on the same backend: the workers build the occluded variants
  *   and rank them, so only `rows` rows travel out and `rows × topK` indices and contributions come back.
+ *   `assess(x, rows, minRiskScore)` does `Explainer.assess` (score, then explain the rows at or above the risk
+ *   score) in one round trip.
  * - No logging: `backend` says what the workers run on, for the caller's startup line.
  */
 import { availableParallelism } from "node:os";
@@ -23,7 +25,7 @@ import { Worker } from "node:worker_threads";
 import type { BackendPreference } from "../tf/backend.ts";
 import type { Calibration } from "../registry/metadata.ts";
 import { inputWidth, validateDense, type DenseNet } from "./dense.ts";
-import { DEFAULT_TOP_K, type ExplainerSpec, type TopContributions } from "./explain.ts";
+import { DEFAULT_TOP_K, type Assessment, type ExplainerSpec, type TopContributions } from "./explain.ts";
 import { DEFAULT_BATCH_SIZE } from "./scorer.ts";
 import type { ScoreRequest, WorkerInit, WorkerReply } from "./worker.ts";
 
@@ -40,7 +42,7 @@ export interface PoolOptions {
   explain?: { spec: ExplainerSpec; topK?: number };
 }
 
-type Result = Float32Array | TopContributions;
+type Result = Float32Array | TopContributions | Assessment;
 
 interface Pending {
   resolve: (r: Result) => void;
@@ -140,6 +142,15 @@ export class ScoringPool {
     return this.request(x, rows, "explain") as Promise<TopContributions>;
   }
 
+  /**
+   * Probabilities of `rows` rows of `x`, and the top fields of those whose risk score is at least `minRiskScore`,
+   * as `Explainer.assess` with `Scorer.score` and `Scorer.scoreLogit`: one round trip per batch. Detaches `x`.
+   */
+  assess(x: Float32Array, rows: number, minRiskScore: number): Promise<Assessment> {
+    if (this.explainCost === 0) return Promise.reject(new Error("this pool was created without `explain`"));
+    return this.request(x, rows, "assess", minRiskScore) as Promise<Assessment>;
+  }
+
   /** Terminates the workers; pending calls reject. Idempotent. */
   async close(): Promise<void> {
     this.closed = true;
@@ -149,14 +160,16 @@ export class ScoringPool {
     await Promise.all(slots.map((s) => s.worker.terminate()));
   }
 
-  private request(x: Float32Array, rows: number, output: ScoreRequest["output"]): Promise<Result> {
+  private request(x: Float32Array, rows: number, output: ScoreRequest["output"], minRiskScore?: number): Promise<Result> {
     if (this.closed) return Promise.reject(new Error("the scoring pool is closed"));
     if (!Number.isInteger(rows) || rows < 0 || x.length !== rows * this.width) {
       return Promise.reject(new Error(`expected ${rows} rows of ${this.width} columns (${rows * this.width} values), got ${x.length} values`));
     }
     if (rows === 0) {
-      if (output !== "explain") return Promise.resolve(new Float32Array(0));
-      return Promise.resolve({ rows: 0, k: this.init.explain?.topK ?? DEFAULT_TOP_K, fields: new Int16Array(0), contributions: new Float64Array(0) });
+      const top = { rows: 0, k: this.init.explain?.topK ?? DEFAULT_TOP_K, fields: new Int16Array(0), contributions: new Float64Array(0) };
+      if (output === "explain") return Promise.resolve(top);
+      if (output === "assess") return Promise.resolve({ probs: new Float32Array(0), keep: new Int32Array(0), top });
+      return Promise.resolve(new Float32Array(0));
     }
     let slot: Slot | undefined;
     for (const s of this.slots) if (s.alive && (slot === undefined || s.load < slot.load)) slot = s;
@@ -165,11 +178,12 @@ export class ScoringPool {
     const owned = x.byteOffset === 0 && x.byteLength === x.buffer.byteLength && x.buffer instanceof ArrayBuffer;
     const data = owned ? x : x.slice();
     const target = slot;
+    // An assessment's explanations cost is unknown until scored: counted as a plain scoring.
     const load = output === "explain" ? rows * this.explainCost : rows;
     const result = new Promise<Result>((resolve, reject) => {
       target.pending.set(id, { resolve, reject, load });
       target.load += load;
-      target.worker.postMessage({ id, x: data, rows, output } satisfies ScoreRequest, [data.buffer as ArrayBuffer]);
+      target.worker.postMessage({ id, x: data, rows, output, minRiskScore } satisfies ScoreRequest, [data.buffer as ArrayBuffer]);
     });
     // Callers queue several calls and await them in order, so a later call may fail before anyone awaits it:
     // that must not count as an unhandled rejection (which would end the process). Awaiting still throws.
@@ -197,7 +211,7 @@ export class ScoringPool {
         slot.pending.delete(m.id);
         slot.load -= p.load;
         if ("error" in m) p.reject(new Error(`scoring worker ${index} failed: ${m.error}`));
-        else p.resolve("top" in m ? m.top : m.p);
+        else p.resolve("top" in m ? m.top : "assessment" in m ? m.assessment : m.p);
       });
       worker.on("error", (e) => {
         const err = new Error(`scoring worker ${index} crashed: ${e.message}`);

@@ -5,16 +5,17 @@
  *
  * Protocol (all messages are plain objects):
  * - worker → pool, once: `{ type: "ready", backend }` or `{ type: "init-error", message }`.
- * - pool → worker: `{ id, x, rows, output }`; worker → pool: `{ id, p }` (p transferred), for `output:
- *   "explain"` `{ id, top }` (the top fields of each row, in calibrated log-odds, buffers transferred), or
- *   `{ id, error }`.
+ * - pool → worker: `{ id, x, rows, output, minRiskScore? }`; worker → pool: `{ id, p }` (p transferred), for
+ *   `output: "explain"` `{ id, top }` (the top fields of each row, in calibrated log-odds), for `"assess"`
+ *   `{ id, assessment }` (probabilities, the rows at or above `minRiskScore`, their top fields), buffers
+ *   transferred; or `{ id, error }`.
  * A failing request answers with its own error; the worker keeps serving the others.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { initBackend, type BackendPreference } from "../tf/backend.ts";
 import type { Calibration } from "../registry/metadata.ts";
 import type { DenseNet } from "./dense.ts";
-import { Explainer, type ExplainerSpec, type TopContributions } from "./explain.ts";
+import { Explainer, type Assessment, type ExplainerSpec, type TopContributions } from "./explain.ts";
 import { Scorer } from "./scorer.ts";
 
 export interface WorkerInit {
@@ -31,10 +32,12 @@ export interface ScoreRequest {
   x: Float32Array;
   rows: number;
   /**
-   * Calibrated probabilities (`score`), uncalibrated outputs (`raw`), calibrated log-odds (`logit`), or the top
-   * fields of each row by occlusion in calibrated log-odds (`explain`).
+   * Calibrated probabilities (`score`), uncalibrated outputs (`raw`), calibrated log-odds (`logit`), the top
+   * fields of each row by occlusion in calibrated log-odds (`explain`), or both probabilities and the top fields
+   * of the rows at or above `minRiskScore` (`assess`).
    */
-  output: "score" | "raw" | "logit" | "explain";
+  output: "score" | "raw" | "logit" | "explain" | "assess";
+  minRiskScore?: number;
 }
 
 export type WorkerReply =
@@ -42,6 +45,7 @@ export type WorkerReply =
   | { type: "init-error"; message: string }
   | { id: number; p: Float32Array }
   | { id: number; top: TopContributions }
+  | { id: number; assessment: Assessment }
   | { id: number; error: string };
 
 function message(e: unknown): string {
@@ -64,10 +68,17 @@ async function serve(): Promise<void> {
   }
   port.on("message", (req: ScoreRequest) => {
     try {
-      if (req.output === "explain") {
+      if (req.output === "explain" || req.output === "assess") {
         if (explainer === null) throw new Error("this pool was started without an explainer");
-        const top = explainer.top(req.x, req.rows, (v, n) => scorer.scoreLogit(v, n));
-        port.postMessage({ id: req.id, top } satisfies WorkerReply, [top.fields.buffer as ArrayBuffer, top.contributions.buffer as ArrayBuffer]);
+        const logit = (v: Float32Array, n: number): Float32Array => scorer.scoreLogit(v, n);
+        if (req.output === "explain") {
+          const top = explainer.top(req.x, req.rows, logit);
+          port.postMessage({ id: req.id, top } satisfies WorkerReply, [top.fields.buffer as ArrayBuffer, top.contributions.buffer as ArrayBuffer]);
+        } else {
+          const a = explainer.assess(req.x, req.rows, req.minRiskScore ?? 0, (v, n) => scorer.score(v, n), logit);
+          const buffers = [a.probs.buffer, a.keep.buffer, a.top.fields.buffer, a.top.contributions.buffer] as ArrayBuffer[];
+          port.postMessage({ id: req.id, assessment: a } satisfies WorkerReply, buffers);
+        }
         return;
       }
       const p = req.output === "raw" ? scorer.scoreRaw(req.x, req.rows) : req.output === "logit" ? scorer.scoreLogit(req.x, req.rows) : scorer.score(req.x, req.rows);

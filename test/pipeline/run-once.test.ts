@@ -20,7 +20,7 @@ function source(batches: SourceBatch[]): EventSource<true> {
 
 /** One column, p, which is also the score; explanations name the event's line, so order can be checked. */
 function model(log: { scoreRows: number[]; explained: number[][] }): ScoringModel {
-  return {
+  const m: ScoringModel = {
     name: "fake",
     version: "v0001",
     featureSchema: "abc",
@@ -42,7 +42,16 @@ function model(log: { scoreRows: number[]; explained: number[][] }): ScoringMode
       const tops: TopFeature[][] = evs.slice(0, rows).map((e) => [{ feature: "line", value: (e.origin as { line: number }).line, contribution: 0.5 }]);
       return Promise.resolve(tops);
     },
+    // As the pool does it: score, keep the rows at or above the threshold, explain them.
+    assess: async (x, rows, minRiskScore, evs) => {
+      const all = x.slice(0, rows);
+      const probs = await m.score(x, rows);
+      const keep = [...probs.keys()].filter((i) => Math.round(100 * probs[i]!) >= minRiskScore);
+      const xs = Float32Array.from(keep, (i) => all[i]!);
+      return { probs, keep, tops: await m.explain(xs, keep.length, keep.map((i) => evs[i]!)) };
+    },
   };
+  return m;
 }
 
 class MemorySink implements Sink<RiskEvent> {
@@ -128,7 +137,7 @@ describe("runOnce", () => {
 
   it("reports a scoring failure without an unhandled rejection from the batches still in flight", async () => {
     const log = { scoreRows: [] as number[], explained: [] as number[][] };
-    const failing: ScoringModel = { ...model(log), score: () => Promise.reject(new Error("worker died")) };
+    const failing: ScoringModel = { ...model(log), assess: () => Promise.reject(new Error("worker died")) };
     const report = await runOnce({
       source: source(Array.from({ length: 5 }, (_, i) => ({ events: events(ps, 1 + i * 10), rejected: [] }))),
       model: failing,

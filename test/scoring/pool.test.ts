@@ -92,8 +92,26 @@ describe("ScoringPool", () => {
     }
   });
 
+  it("assesses a batch in one call: probabilities, the rows at or above the risk score, their top fields", async () => {
+    const local = await ScoringPool.create({ net, calibration: CALIBRATION, size: 1, backend: "wasm", explain: { spec: SPEC, topK: 3 } });
+    try {
+      const explainer = new Explainer(SPEC, { topK: 3 });
+      const x = featureRows(3000, WIDTH, 300);
+      const a = await local.assess(x.slice(), 3000, 60);
+      assert.ok(sameBits(a.probs, scorer.score(x, 3000)));
+      const expected = explainer.assess(x, 3000, 60, (v, n) => scorer.score(v, n), (v, n) => scorer.scoreLogit(v, n));
+      assert.deepEqual(a.keep, expected.keep);
+      assert.ok(a.keep.length > 0 && a.keep.length < 3000, `${a.keep.length} rows kept`);
+      for (const i of a.keep) assert.ok(Math.round(100 * a.probs[i]!) >= 60);
+      assert.deepEqual(a.top, expected.top);
+    } finally {
+      await local.close();
+    }
+  });
+
   it("refuses to explain when created without an explainer", async () => {
     await assert.rejects(pool.explain(featureRows(1, WIDTH, 1), 1), /created without `explain`/);
+    await assert.rejects(pool.assess(featureRows(1, WIDTH, 1), 1, 20), /created without `explain`/);
   });
 
   it("rejects a batch of the wrong size without sending it", async () => {
