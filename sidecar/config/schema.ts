@@ -128,7 +128,7 @@ export const configSchema = z
         registry_dir: z.string().default("models"),
         name: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("zeek-conn"),
         backend: z.enum(["auto", "tensorflow", "wasm", "cpu"]).default("auto"),
-        /** Scoring worker threads; 0 scores on the main thread. Default: one per core. */
+        /** Scoring worker threads; 0 scores on the main thread. Default: cores − 1, at least 1 (the main thread reads and writes). */
         workers: z.number().int().min(0).max(64).optional(),
         explain_top_k: z.number().int().min(1).max(20).default(5),
         architecture: z
