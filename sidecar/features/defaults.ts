@@ -35,12 +35,21 @@ const IDENTIFIER_DISTINCT_SHARE = 0.5;
 const IDENTIFIER_MIN_DISTINCT = 50;
 
 /**
+ * Quantile bins per numeric value for inferred tabular inputs (NSL-KDD, UNSW-NB15, CSV exports with many
+ * numeric columns). They let the network cut a count or a rate at several places, as a tree does; on
+ * validation data inside UNSW-NB15 and NSL-KDD they helped, on Zeek flows across captures they did not
+ * (ADR 0008), so the flow defaults leave them out and keep the scoring row narrow.
+ */
+export const TABULAR_NUMERIC_BINS = 8;
+
+/**
  * Features for an arbitrary tabular input (NSL-KDD, UNSW-NB15, a CSV): a field whose sampled non-missing
  * values are all numbers is numeric, otherwise categorical. Skipped: identifiers, addresses and times (by
  * name, or by value for IP addresses), text columns that look like identifiers (most sampled values
  * distinct), and fields never set in the sample. Derived features are added when all their source fields
  * are among `fieldNames`. `dest_port` only ever enters through its port class, and `history` only through its
- * flags. The order of `fieldNames` is kept. Vocabulary and histogram settings are the network-flow defaults.
+ * flags. The order of `fieldNames` is kept. Vocabulary and histogram settings are the network-flow defaults;
+ * numeric values also get `TABULAR_NUMERIC_BINS` quantile bins.
  */
 export function inferFeatureConfig(fieldNames: readonly string[], sample: readonly Fields[]): FeatureConfig {
   const numeric: string[] = [];
@@ -69,6 +78,7 @@ export function inferFeatureConfig(fieldNames: readonly string[], sample: readon
   const have = new Set(fieldNames);
   return {
     ...DEFAULT_FEATURE_CONFIG,
+    numeric_bins: TABULAR_NUMERIC_BINS,
     numeric,
     categorical,
     derived: DERIVED.filter((d) => d.fields.every((f) => have.has(f))).map((d) => d.name),

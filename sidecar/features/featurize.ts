@@ -4,7 +4,9 @@
  * arithmetic only (no allocation, no closure per field).
  *
  * Column layout (the spec's `columns` lists the same, in order): per numeric field `[value, missing]`; per
- * categorical field one column per vocabulary entry then `:oov`; then the derived outputs. Every column is
+ * categorical field one column per vocabulary entry then `:oov`; then the derived outputs; then, when the
+ * spec has quantile bins (`numeric_bins`), the bin columns of each numeric field and each numeric derived
+ * output, in that order. Every column is
  * written on every call, so `out` may be reused. Numbers given as strings and as numbers give the same row;
  * anything that is not a finite number counts as missing (imputed to the training mean, standardized 0).
  * A categorical value is trimmed and lower-cased; an absent or blank one is the category `(missing)`, which
@@ -122,7 +124,39 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
     }
   });
   const derivedBase = col;
-  const width = derivedBase + nOut;
+
+  // Quantile bins (piecewise-linear encoding): per binned value, edges e_0 < … < e_m give m columns,
+  // column t = clamp((v − e_{t−1}) / (e_t − e_{t−1}), 0, 1) of the transformed value v; all 0 when missing.
+  // Sources are numeric fields (index i) then numeric derived outputs (index nNum + j).
+  const binSource: number[] = [];
+  const binLo: number[] = [];
+  const binHi: number[] = [];
+  const addBin = (source: number, lo: number, hi: number): void => {
+    binSource.push(source);
+    binLo.push(lo);
+    binHi.push(hi);
+  };
+  spec.numeric.forEach((s, i) => {
+    const e = s.bins ?? [];
+    for (let t = 1; t < e.length; t++) addBin(i, e[t - 1]!, e[t]!);
+  });
+  const derivedIndex = new Map<string, number>();
+  {
+    let j = 0;
+    for (const d of defs) for (const o of d.outputs) derivedIndex.set(o.name, j++);
+  }
+  for (const s of spec.derived_numeric) {
+    const e = s.bins ?? [];
+    for (let t = 1; t < e.length; t++) addBin(nNum + derivedIndex.get(s.field)!, e[t - 1]!, e[t]!);
+  }
+  const nBin = binSource.length;
+  const binSrc = Int32Array.from(binSource);
+  const binStart = Float64Array.from(binLo);
+  const binInv = Float64Array.from(binLo, (lo, t) => 1 / (binHi[t]! - lo));
+  /** Transformed (not standardized) values of the numeric fields then the derived outputs; NaN when missing. */
+  const tv = new Float64Array(nNum + nOut);
+  const binBase = derivedBase + nOut;
+  const width = binBase + nBin;
   if (width !== spec.columns.length) {
     throw new Error(`feature spec is inconsistent: its statistics give ${width} columns but it lists ${spec.columns.length}`);
   }
@@ -142,9 +176,12 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
         out[o + 1] = 1;
       } else {
         const t = numLog[i] ? (x < 0 ? -Math.log1p(-x) : Math.log1p(x)) : x;
+        tv[i] = t;
         out[o] = (t - numMean[i]!) / numStd[i]!;
         out[o + 1] = 0;
+        continue;
       }
+      tv[i] = NaN;
     }
 
     for (let c = 0; c < nCat; c++) {
@@ -173,8 +210,24 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
     for (let j = 0; j < nOut; j++) {
       const x = raw[j]!;
       if (outNumeric[j] === 0) out[base + j] = x;
-      else if (x !== x) out[base + j] = 0;
-      else out[base + j] = ((outLog[j] ? (x < 0 ? -Math.log1p(-x) : Math.log1p(x)) : x) - outMean[j]!) / outStd[j]!;
+      else if (x !== x) {
+        out[base + j] = 0;
+        tv[nNum + j] = NaN;
+      } else {
+        const t = outLog[j] ? (x < 0 ? -Math.log1p(-x) : Math.log1p(x)) : x;
+        tv[nNum + j] = t;
+        out[base + j] = (t - outMean[j]!) / outStd[j]!;
+      }
+    }
+
+    const bb = offset + binBase;
+    for (let b = 0; b < nBin; b++) {
+      const v = tv[binSrc[b]!]!;
+      if (v !== v) out[bb + b] = 0;
+      else {
+        const u = (v - binStart[b]!) * binInv[b]!;
+        out[bb + b] = u <= 0 ? 0 : u >= 1 ? 1 : u;
+      }
     }
   };
 }

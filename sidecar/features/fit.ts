@@ -5,8 +5,10 @@
  *
  * Two streaming passes over the rows, memory O(columns + distinct categories), never O(rows × columns):
  * pass 1 counts categories and accumulates mean, variance (Welford), min and max of every transformed numeric
- * value; pass 2 fills the histograms (whose edges need the min and max) and featurizes each row with the
- * finished spec to get the column means.
+ * value, and, when `numeric_bins` asks for quantile bins, a seeded reservoir sample of at most
+ * `QUANTILE_SAMPLE` values per numeric value (exact quantiles up to that many rows; 0.5 MB per value); pass 2
+ * fills the histograms (whose edges need the min and max) and featurizes each row with the finished spec to
+ * get the column means.
  */
 import type { Fields } from "../sources/event.ts";
 import { derivedByName, num } from "./derived.ts";
@@ -39,6 +41,57 @@ function histogramRange(m: Moments): [number, number] {
   return [lo, hi];
 }
 
+/** Values kept per numeric value for its quantile bin edges: exact up to this many training rows. */
+export const QUANTILE_SAMPLE = 65_536;
+
+/**
+ * A fixed-size uniform sample of a stream of values (reservoir sampling, algorithm R) with a seeded
+ * generator, so the same rows give the same sample. Missing values (NaN) are not sampled.
+ */
+class Reservoir {
+  readonly values = new Float64Array(QUANTILE_SAMPLE);
+  size = 0;
+  private seen = 0;
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  add(x: number): void {
+    if (x !== x) return;
+    this.seen++;
+    if (this.size < QUANTILE_SAMPLE) {
+      this.values[this.size++] = x;
+      return;
+    }
+    const j = Math.floor(this.next() * this.seen);
+    if (j < QUANTILE_SAMPLE) this.values[j] = x;
+  }
+  /** mulberry32. */
+  private next(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) | 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+}
+
+/**
+ * Edges of up to `bins` quantile bins of `values`: the 0, 1/bins, …, 1 quantiles, repeats removed (a value
+ * that fills several bins, such as a zero most rows have, becomes one edge). Fewer than two distinct values
+ * give no edges, hence no bin columns.
+ */
+export function quantileEdges(values: Float64Array, bins: number): number[] {
+  const m = values.length;
+  if (m === 0 || bins < 1) return [];
+  const sorted = Float64Array.from(values).sort();
+  const edges: number[] = [];
+  for (let k = 0; k <= bins; k++) {
+    const v = sorted[Math.min(m - 1, Math.floor((k / bins) * (m - 1)))]!;
+    if (edges.length === 0 || v > edges[edges.length - 1]!) edges.push(v);
+  }
+  return edges.length >= 2 ? edges : [];
+}
+
 function binOf(x: number, lo: number, hi: number, bins: number): number {
   return Math.min(bins - 1, Math.max(0, Math.floor(((x - lo) / (hi - lo)) * bins)));
 }
@@ -47,6 +100,9 @@ function validateConfig(config: FeatureConfig): void {
   const problems: string[] = [];
   if (!Number.isInteger(config.histogram_bins) || config.histogram_bins < 1) problems.push(`histogram_bins must be an integer >= 1, got ${config.histogram_bins}`);
   if (!Number.isInteger(config.max_categories) || config.max_categories < 0) problems.push(`max_categories must be an integer >= 0, got ${config.max_categories}`);
+  if (config.numeric_bins !== undefined && !(Number.isInteger(config.numeric_bins) && config.numeric_bins >= 0)) {
+    problems.push(`numeric_bins must be an integer >= 0, got ${config.numeric_bins}`);
+  }
   if (!(config.min_category_count >= 0)) problems.push(`min_category_count must be >= 0, got ${config.min_category_count}`);
   const seen = new Set<string>();
   for (const f of [...config.numeric, ...config.categorical]) {
@@ -109,14 +165,17 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
     });
   };
 
-  // Pass 1: moments and category counts.
+  // Pass 1: moments, category counts, and a bounded sample of each value for its quantile bins.
+  const quantileBins = config.numeric_bins ?? 0;
   const moments = Array.from(values, () => new Moments());
+  const samples = quantileBins > 0 ? Array.from(values, (_, j) => new Reservoir(j + 1)) : [];
   const catCounts = config.categorical.map(() => new Map<string, number>());
   let n = 0;
   for (const f of rows) {
     n++;
     read(f);
     for (let j = 0; j < values.length; j++) moments[j]!.add(values[j]!);
+    for (let j = 0; j < samples.length; j++) samples[j]!.add(values[j]!);
     config.categorical.forEach((field, c) => {
       const k = categoryKey(f[field]);
       catCounts[c]!.set(k, (catCounts[c]!.get(k) ?? 0) + 1);
@@ -130,7 +189,7 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
     // Population standard deviation; a constant (or all-missing) value gets 1 so standardizing is a no-op.
     const std0 = m.count > 1 ? Math.sqrt(m.m2 / m.count) : 0;
     const [lo, hi] = histogramRange(m);
-    return {
+    const s: NumericStats = {
       field,
       transform,
       mean: m.count > 0 ? m.mean : 0,
@@ -138,6 +197,8 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
       missing_rate: (n - m.count) / n,
       histogram: { edges: Array.from({ length: bins + 1 }, (_, i) => lo + ((hi - lo) * i) / bins), counts: new Array<number>(bins).fill(0) },
     };
+    if (quantileBins > 0) s.bins = quantileEdges(samples[j]!.values.subarray(0, samples[j]!.size), quantileBins);
+    return s;
   });
   const numeric = stats.slice(0, nNum);
   const derived_numeric = stats.slice(nNum);
@@ -162,6 +223,12 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
     columns.push({ name: `${c.field}:oov`, fields: [c.field], mean: 0 });
   }
   for (const d of defs) for (const o of d.outputs) columns.push({ name: o.name, fields: [...d.fields], mean: 0 });
+  // Quantile-bin columns come last: numeric fields, then numeric derived outputs; each reads what its value reads.
+  for (const s of numeric) for (let t = 1; t < (s.bins?.length ?? 0); t++) columns.push({ name: `${s.field}:q${t}`, fields: [s.field], mean: 0 });
+  derived_numeric.forEach((s, j) => {
+    const d = defs[derivedNumeric[j]!.def]!;
+    for (let t = 1; t < (s.bins?.length ?? 0); t++) columns.push({ name: `${s.field}:q${t}`, fields: [...d.fields], mean: 0 });
+  });
   const names = new Set<string>();
   for (const c of columns) {
     if (names.has(c.name)) throw new Error(`feature config gives two columns named ${JSON.stringify(c.name)}; drop one of the features that make it`);

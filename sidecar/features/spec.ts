@@ -18,6 +18,13 @@ export interface FeatureConfig {
   max_categories: number;
   /** Bins of the per-feature histograms stored for drift checks. */
   histogram_bins: number;
+  /**
+   * Piecewise-linear quantile encoding: each numeric value (numeric fields and numeric derived outputs) also
+   * gets up to this many columns, one per quantile bin of its training values, each 0 below the bin, 1 above
+   * it and linear inside it (ties in the data merge bins). Lets a small network cut a value at several
+   * places, as a tree does. Absent or 0: none.
+   */
+  numeric_bins?: number;
 }
 
 /** One column of the model's input row. */
@@ -41,6 +48,9 @@ export interface NumericStats {
   missing_rate: number;
   /** Histogram of the transformed value: `edges.length === counts.length + 1`. For drift checks. */
   histogram: { edges: number[]; counts: number[] };
+  /** Quantile bin edges of the transformed value, ascending and distinct, when `numeric_bins` asks for them:
+   * `bins.length - 1` encoding columns. */
+  bins?: number[];
 }
 
 export interface CategoricalStats {

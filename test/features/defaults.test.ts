@@ -9,7 +9,18 @@ describe("default feature config for network flows", () => {
     assert.deepEqual(DEFAULT_FEATURE_CONFIG, {
       numeric: ["duration", "bytes_in", "bytes_out", "packets_in", "packets_out", "missed_bytes", "orig_ip_bytes", "resp_ip_bytes"],
       categorical: ["transport", "app", "conn_state"],
-      derived: ["bytes_per_packet_out", "bytes_per_packet_in", "bytes_ratio", "packets_ratio", "dest_port_class", "history_flags", "zero_payload", "duration_zero"],
+      derived: [
+        "bytes_per_packet_out",
+        "bytes_per_packet_in",
+        "ip_bytes_per_packet_out",
+        "ip_bytes_per_packet_in",
+        "bytes_ratio",
+        "packets_ratio",
+        "dest_port_class",
+        "history_flags",
+        "zero_payload",
+        "duration_zero",
+      ],
       min_category_count: 5,
       max_categories: 50,
       histogram_bins: 20,
@@ -46,6 +57,8 @@ describe("inferFeatureConfig", () => {
     assert.equal(c.min_category_count, 5);
     assert.equal(c.max_categories, 50);
     assert.equal(c.histogram_bins, 20);
+    assert.equal(c.numeric_bins, 8, "tabular inputs get quantile bins; the flow defaults do not");
+    assert.equal(DEFAULT_FEATURE_CONFIG.numeric_bins, undefined);
   });
 
   it("splits NSL-KDD-like columns into numeric and categorical by their sampled values", () => {
