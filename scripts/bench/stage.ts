@@ -18,6 +18,7 @@
  * peak_rss_mb (`process.resourceUsage().maxRSS` at the end: the process's whole life, workers included).
  */
 import { rmSync } from "node:fs";
+import { setFlagsFromString } from "node:v8";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -61,6 +62,9 @@ class CountingSink implements Sink<RiskEvent> {
 
 async function main(): Promise<void> {
   const t0 = performance.now();
+  // The heap policy `bin/soc-assistant.mjs` sets for the scoring commands, so that stages measure what
+  // `soc-assistant score` runs.
+  setFlagsFromString("--heap-growing-percent=100");
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
