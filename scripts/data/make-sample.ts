@@ -10,6 +10,7 @@ import { createReadStream, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { createGunzip } from "node:zlib";
+import { mulberry32 } from "../../sidecar/training/random.ts";
 
 const datasets = process.argv[2] ?? "../shared/datasets";
 const out = process.argv[3] ?? "data/sample/conn.sample.log";
@@ -23,17 +24,6 @@ const PLAN: { file: string; rows: number }[] = [
   { file: "zeek/iot-23/CTU-Honeypot-Capture-4-1.conn.log.labeled.gz", rows: 150 },
   { file: "zeek/stratosphere/001-CTU-Malware-Capture-Botnet-230-1-first1000.conn.log.labeled.gz", rows: 150 },
 ];
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function rowsOf(path: string): Promise<string[]> {
   const rows: string[] = [];
