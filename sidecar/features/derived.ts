@@ -155,26 +155,6 @@ export const DERIVED: readonly DerivedDef[] = [
     },
   }),
   define({
-    name: "ip_bytes_per_packet_out",
-    fields: ["orig_ip_bytes", "packets_out"],
-    inputs: ["number", "number"],
-    // IP-level bytes per packet, headers included: a bare SYN is 40–60 bytes depending on the TCP options the
-    // sender's stack adds, so this separates crafted scan packets from ordinary clients' ones.
-    outputs: [{ name: "ip_bytes_per_packet_out", kind: "numeric", transform: "log1p" }],
-    kernel: (x, _f, o, i) => {
-      o[i] = ratio(x[0]!, x[1]!);
-    },
-  }),
-  define({
-    name: "ip_bytes_per_packet_in",
-    fields: ["resp_ip_bytes", "packets_in"],
-    inputs: ["number", "number"],
-    outputs: [{ name: "ip_bytes_per_packet_in", kind: "numeric", transform: "log1p" }],
-    kernel: (x, _f, o, i) => {
-      o[i] = ratio(x[0]!, x[1]!);
-    },
-  }),
-  define({
     name: "bytes_ratio",
     fields: ["bytes_in", "bytes_out"],
     inputs: ["number", "number"],

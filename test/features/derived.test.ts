@@ -140,13 +140,3 @@ describe("derived features", () => {
     assert.throws(() => derivedByName("nope"), /unknown derived feature "nope"; known: bytes_per_packet_out/);
   });
 });
-
-describe("derived features for cross-network generalization", () => {
-  it("divides IP-level bytes (headers included) by packets each way", () => {
-    assert.deepEqual(outputs("ip_bytes_per_packet_out", { orig_ip_bytes: "180", packets_out: "3" }), { ip_bytes_per_packet_out: 60 });
-    assert.deepEqual(outputs("ip_bytes_per_packet_in", { resp_ip_bytes: 80, packets_in: "2" }), { ip_bytes_per_packet_in: 40 });
-    assert.deepEqual(outputs("ip_bytes_per_packet_out", { orig_ip_bytes: "0", packets_out: "0" }), { ip_bytes_per_packet_out: 0 });
-    assert.ok(Number.isNaN(outputs("ip_bytes_per_packet_in", { packets_in: "2" }).ip_bytes_per_packet_in!));
-    assert.deepEqual(derivedByName("ip_bytes_per_packet_out").fields, ["orig_ip_bytes", "packets_out"]);
-  });
-});
