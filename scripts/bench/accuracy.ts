@@ -19,6 +19,7 @@
  * and scored once, by the production `Scorer`.
  */
 import { existsSync, readdirSync } from "node:fs";
+import { loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chooseFeatures, startBackend } from "../../sidecar/cli/common.ts";
@@ -54,6 +55,9 @@ interface Trained {
   threshold: number;
   trainRows: number;
   seconds: number;
+  /** CPU time of the process while training (user + system): what the wall time would be on an idle core,
+   * since the wasm backend trains on one thread. */
+  cpuSeconds: number;
   features: number;
   bestEpoch: number;
 }
@@ -63,6 +67,7 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
   const featureConfig = chooseFeatures(fields, train.slice(0, 2000).map((e) => e.fields));
   const positives = train.reduce((n, e) => n + (e.label === 1 ? 1 : 0), 0);
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await trainFromEvents({
     events: train.map((e) => ({ fields: e.fields, label: e.label as 0 | 1 })),
     featureConfig,
@@ -71,6 +76,8 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     data: { files, rows: train.length, positives, negatives: train.length - positives, excluded: 0, rejected: 0 },
   });
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
+  const cpuSeconds = (used.user + used.system) / 1e6;
   const { model, metadata } = result;
   const x = featurizeRows(metadata.feature_spec, test.map((e) => e.fields));
   const scorer = new Scorer({ net: extractDense(model), metadata });
@@ -83,6 +90,7 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     threshold: metadata.threshold,
     trainRows: train.length,
     seconds,
+    cpuSeconds,
     features: metadata.feature_spec.columns.length,
     bestEpoch: metadata.training.best_epoch,
   };
@@ -100,12 +108,12 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
     model: MODEL,
     rows_train: rowsTrain,
     rows_test: m.rows,
-    accuracy: m.accuracy,
-    precision: m.precision,
-    recall: m.recall,
-    f1: m.f1,
-    roc_auc: m.roc_auc,
-    pr_auc: m.pr_auc,
+    accuracy: r4(m.accuracy),
+    precision: r4(m.precision),
+    recall: r4(m.recall),
+    f1: r4(m.f1),
+    roc_auc: r4(m.roc_auc),
+    pr_auc: r4(m.pr_auc),
     threshold: Number(m.threshold.toFixed(4)),
     train_seconds: Number(seconds.toFixed(1)),
     // The peers publish pooled figures only: a fold line carries no comparison.
@@ -113,6 +121,21 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
     ...rest,
   };
   process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/** Four decimals, as the peers print; NaN (a one-class fold's AUC) stays NaN and prints as null. */
+function r4(x: number): number {
+  return Number.isFinite(x) ? Math.round(x * 1e4) / 1e4 : x;
+}
+
+/** What a training run cost and produced, for the output line. */
+function trainFacts(r: Trained): Record<string, number> {
+  return {
+    train_cpu_seconds: Number(r.cpuSeconds.toFixed(1)),
+    load_average: Number(loadavg()[0]!.toFixed(2)),
+    features: r.features,
+    best_epoch: r.bestEpoch,
+  };
 }
 
 async function read(files: string[]): Promise<{ fields: string[]; events: NetEvent[] }> {
@@ -138,7 +161,7 @@ async function nslkdd(): Promise<void> {
   const test = await read([testFile]);
   const r = await trainAndScore(train.fields, train.events, test.events, [trainFile]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
-  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { features: r.features, best_epoch: r.bestEpoch });
+  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { ...trainFacts(r) });
 }
 
 async function unsw(): Promise<void> {
@@ -153,8 +176,7 @@ async function unsw(): Promise<void> {
   const r = await trainAndScore(all.fields, train, test, [file]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
   line("unsw-nb15", "stratified 80/20, seed 42", "unsw", r.trainRows, m, r.seconds, {
-    features: r.features,
-    best_epoch: r.bestEpoch,
+    ...trainFacts(r),
     note: "own seeded stratified split (stratifiedSplit): same proportions and seed as the peers, different row assignment than scikit-learn's train_test_split",
   });
 }
@@ -172,6 +194,7 @@ async function zeek(): Promise<void> {
   const ys: Uint8Array[] = [];
   const thresholds: number[] = [];
   let seconds = 0;
+  let cpuSeconds = 0;
   let trainRowsSum = 0;
   for (const held of files) {
     const trainFiles = files.filter((f) => f !== held);
@@ -183,14 +206,17 @@ async function zeek(): Promise<void> {
     ys.push(r.y);
     thresholds.push(r.threshold);
     seconds += r.seconds;
+    cpuSeconds += r.cpuSeconds;
     trainRowsSum += r.trainRows;
     const m = computeMetrics(r.prob, r.y, r.threshold);
-    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), features: r.features, best_epoch: r.bestEpoch });
+    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), ...trainFacts(r) });
   }
   const m = pooledMetrics(probs, ys, thresholds);
   line("zeek", "leave-one-capture-out, pooled", "zeek", Math.round(trainRowsSum / files.length), m, seconds, {
     folds: files.length,
-    note: "rows_train is the mean over folds; train_seconds the sum; threshold is the mean of the folds' thresholds, each fold decided at its own",
+    train_cpu_seconds: Number(cpuSeconds.toFixed(1)),
+    load_average: Number(loadavg()[0]!.toFixed(2)),
+    note: "rows_train is the mean over folds; train_seconds and train_cpu_seconds the sums; threshold is the mean of the folds' thresholds, each fold decided at its own",
   });
 }
 

@@ -146,7 +146,7 @@ export const configSchema = z
             epochs: z.number().int().min(1).default(20),
             batch_size: z.number().int().min(1).default(256),
             validation_fraction: z.number().gt(0).lt(1).default(0.2),
-            patience: z.number().int().min(1).default(3),
+            patience: z.number().int().min(1).default(5),
             class_weights: z.boolean().default(true),
             seed: z.number().int().default(42),
           })
