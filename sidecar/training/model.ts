@@ -19,8 +19,8 @@ export const DEFAULT_ARCHITECTURE: ArchitectureConfig = Object.freeze({
  * (uncalibrated) probability of the positive class.
  *
  * With a `seed`, kernel initializers are seeded (layer i uses `seed + i`), so the initial weights are
- * reproducible. Dropout is deliberately not seeded: tfjs draws a seeded dropout mask from a fresh generator
- * on every call, which would drop the same units in every batch.
+ * reproducible. Dropout is not seeded here: tfjs draws a seeded dropout mask from a fresh generator on every
+ * call, which would drop the same units in every batch; the training loop sets a fresh seed per step instead.
  */
 export function buildModel(inputWidth: number, arch: ArchitectureConfig = DEFAULT_ARCHITECTURE, seed?: number): tf.LayersModel {
   if (!Number.isInteger(inputWidth) || inputWidth < 1) throw new RangeError(`input width must be a positive integer, got ${inputWidth}`);

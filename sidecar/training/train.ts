@@ -3,7 +3,8 @@
  * `EarlyStopping` cannot restore the best weights (see ADR 0005). Per epoch:
  *
  * 1. shuffle the training rows with the generator seeded from `training.seed` (reproducible batch order);
- * 2. one Adam step per batch on the (class-)weighted binary cross-entropy, dropout active;
+ * 2. one Adam step per batch on the (class-)weighted binary cross-entropy, dropout active, its masks drawn
+ *    from a seed derived from `training.seed` and the batch's step number (see `dropoutSeed`);
  * 3. validation loss on `xVal` in inference mode, with the same class weights as training, so that early
  *    stopping watches the objective being optimized;
  * 4. when it improves, snapshot the weights; after `patience` epochs without improvement, stop.
@@ -79,6 +80,15 @@ export function classWeights(y: Uint8Array): [number, number] {
   return [y.length / (2 * negatives), y.length / (2 * positives)];
 }
 
+/** The dropout seed of layer `layer` at training step `step` (1-based): distinct per step and layer, a
+ * pure function of the training seed. */
+export function dropoutSeed(seed: number, step: number, layer: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(step, 0xc2b2ae35) ^ Math.imul(layer + 1, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /**
  * Mean weighted binary cross-entropy of probabilities `prob` against 0/1 labels `y`, computed in float64:
  * Σ w_y · −log(p_y) / n, the same reduction as the training loss.
@@ -107,6 +117,10 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   const weights = training.class_weights ? classWeights(yTrain) : ([1, 1] as [number, number]);
   const model = buildModel(width, arch, training.seed);
   const optimizer = model.optimizer;
+  // tfjs's Dropout draws its mask from `layer.seed` when set: a fresh seed per step and layer makes every
+  // mask reproducible without repeating one (a fixed seed would drop the same units in every batch).
+  const dropouts = model.layers.filter((l) => l.getClassName() === "Dropout") as unknown as { seed?: number }[];
+  let step = 0;
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const random = mulberry32(training.seed);
   const order = new Uint32Array(nTrain);
@@ -136,6 +150,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
           if (yTrain[row] === 1) pos[k] = weights[1];
           else neg[k] = weights[0];
         }
+        step++;
+        dropouts.forEach((layer, j) => (layer.seed = dropoutSeed(training.seed, step, j)));
         const next = tf.tidy(() => {
           const x = tf.tensor2d(xb, [b, width]);
           const wPos = tf.tensor2d(pos, [b, 1]);
@@ -175,6 +191,8 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
     }
     // A NaN validation loss on every epoch leaves no snapshot: keep the last weights and say so by bestEpoch.
     if (snapshot) model.setWeights(snapshot);
+    // The saved model must not carry a training seed in its Dropout config.
+    for (const layer of dropouts) layer.seed = undefined;
   } catch (e) {
     model.dispose();
     throw e;

@@ -5,7 +5,7 @@ import { initBackend } from "../../sidecar/tf/backend.ts";
 import type { ArchitectureConfig, TrainingConfig } from "../../sidecar/registry/metadata.ts";
 import { predictRaw } from "../../sidecar/training/model.ts";
 import { mulberry32 } from "../../sidecar/training/random.ts";
-import { binaryCrossEntropy, classWeights, trainModel, type EpochProgress } from "../../sidecar/training/train.ts";
+import { binaryCrossEntropy, classWeights, dropoutSeed, trainModel, type EpochProgress } from "../../sidecar/training/train.ts";
 
 const WIDTH = 4;
 const small: ArchitectureConfig = { hidden: [{ units: 8, activation: "relu", dropout: 0 }], learning_rate: 0.05 };
@@ -106,6 +106,32 @@ describe("trainModel", () => {
     const other = await trainModel({ xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, width: WIDTH, arch: small, training: { ...base, epochs: 3, seed: 12 } });
     other.model.dispose();
     assert.notDeepEqual(other.history, a);
+  });
+
+  it("is reproducible with dropout too: its masks come from per-step seeds, which the model does not keep", async () => {
+    const tr = dataset(120, 5);
+    const va = dataset(40, 6);
+    const arch: ArchitectureConfig = { hidden: [{ units: 8, activation: "relu", dropout: 0.3 }, { units: 4, activation: "relu", dropout: 0.3 }], learning_rate: 0.05 };
+    const run = async () => {
+      const res = await trainModel({ xTrain: tr.x, yTrain: tr.y, xVal: va.x, yVal: va.y, width: WIDTH, arch, training: { ...base, epochs: 3, patience: 10 } });
+      const seeds = res.model.layers.filter((l) => l.getClassName() === "Dropout").map((l) => l.getConfig().seed);
+      const out = predictRaw(res.model, va.x, 40, WIDTH);
+      res.model.dispose();
+      return { history: res.history, out, seeds };
+    };
+    const a = await run();
+    const b = await run();
+    assert.deepEqual(b.history, a.history);
+    assert.deepEqual(b.out, a.out);
+    assert.deepEqual(a.seeds, [undefined, undefined]);
+  });
+
+  it("draws a distinct dropout seed per step and layer", () => {
+    const seen = new Set<number>();
+    for (let step = 1; step <= 500; step++) for (let layer = 0; layer < 3; layer++) seen.add(dropoutSeed(42, step, layer));
+    assert.equal(seen.size, 1500);
+    assert.equal(dropoutSeed(42, 7, 1), dropoutSeed(42, 7, 1));
+    assert.notEqual(dropoutSeed(42, 7, 1), dropoutSeed(43, 7, 1));
   });
 
   it("reports each epoch, keeps the tensor count flat, and frees everything but the model", async () => {
