@@ -17,7 +17,6 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
-import type { Config } from "../config/schema.ts";
 import type { Secret } from "../config/secret.ts";
 import { RISK_SOURCETYPE, type RiskEvent } from "../contract/risk-event.ts";
 import { logEvent } from "../telemetry/log.ts";
@@ -27,7 +26,8 @@ import type { Sink, SinkResult } from "./sink.ts";
 
 const gzip = promisify(gzipCallback);
 
-export type HecConfig = NonNullable<Config["hec"]>;
+export type { HecConfig } from "../config/schema.ts";
+import type { HecConfig } from "../config/schema.ts";
 
 /** What goes into the HEC envelope for one record: `time` in epoch seconds (omitted: HEC's receive time). */
 export interface HecEventParts {

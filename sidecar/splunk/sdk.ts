@@ -13,7 +13,6 @@
  * permanent). With username and password the SDK logs in again once when a session key expires (401).
  */
 import { createRequire } from "node:module";
-import type { Config } from "../config/schema.ts";
 import { toSplunkError, type ErrorContext, SplunkError } from "./errors.ts";
 import { createSdkHttp, Transport } from "./http.ts";
 import type { SdkJob, SdkJobProperties, SdkModule, SdkResultsJson, SdkService } from "./types.ts";
@@ -71,7 +70,8 @@ export interface SplunkConnectionOptions {
 }
 
 /** The validated `splunk` section of the config. */
-export type SplunkConfig = NonNullable<Config["splunk"]>;
+export type { SplunkConfig } from "../config/schema.ts";
+import type { SplunkConfig } from "../config/schema.ts";
 
 /** The connection options of a validated `splunk` config section (a token wins over username/password). */
 export function connectionOptions(config: SplunkConfig): SplunkConnectionOptions {

@@ -90,7 +90,7 @@ describe("HecSink against the emulator", () => {
       "t",
       {},
     );
-    const o = hecSinkOptions<{ _time: number; run_id: string; events_written: number }>(cfg.hec!, { sourcetype: RUN_SOURCETYPE, host: "h1" });
+    const o = hecSinkOptions<{ _time: number; run_id: string; events_written: number }>(cfg.sink.type === "splunk_hec" ? cfg.sink.hec : assert.fail("hec sink expected"), { sourcetype: RUN_SOURCETYPE, host: "h1" });
     assert.equal(o.index, "soc_risk");
     assert.equal(o.ack, true);
     assert.equal(o.batchMaxEvents, 7);
