@@ -23,7 +23,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RiskEvent } from "../../sidecar/contract/risk-event.ts";
-import type { EventSource, RunReport, ScoringModel } from "../../sidecar/pipeline/run-once.ts";
+import type { RunReport } from "../../sidecar/pipeline/run-once.ts";
+import type { ScoringModel } from "../../sidecar/scoring/model.ts";
+import type { EventSource } from "../../sidecar/sources/source.ts";
 import type { Sink } from "../../sidecar/sinks/sink.ts";
 import { openFileSource, type FileSourceOptions } from "../../sidecar/sources/file/index.ts";
 
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       const metadata = registry.readMetadata(name, version);
       model = {
         name,
+        kind: "supervised",
         version,
         featureSchema: metadata.feature_schema,
         threshold: metadata.threshold,

@@ -7,13 +7,14 @@
  * sources are built for the fields that version reads (Splunk searches pull only those), again when a later
  * version reads other fields. A run that fails keeps its source's checkpoint; the next run retries the window.
  */
-import { CIM_COPY_FIELDS, RUN_SOURCETYPE, type RiskEvent } from "../contract/risk-event.ts";
+import { CIM_COPY_FIELDS, RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
 import type { LoadedScoringModel } from "../scoring/load.ts";
 import type { ModelLease } from "../scoring/holder.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { logEvent } from "../telemetry/log.ts";
 import type { CheckpointStore } from "./checkpoint.ts";
-import { runOnce, type EventSource, type RunReport } from "./run-once.ts";
+import type { EventSource } from "../sources/source.ts";
+import { runOnce, type RunReport } from "./run-once.ts";
 import { formatSummary } from "./summary.ts";
 
 /** One `soc_assistant:run` record as the run sink receives it. */

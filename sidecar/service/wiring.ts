@@ -5,8 +5,8 @@
  * module besides `sidecar.ts` that knows the concrete classes and reads config for them.
  */
 import type { Config } from "../config/schema.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../contract/risk-event.ts";
-import type { EventSource } from "../pipeline/run-once.ts";
+import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import type { EventSource } from "../sources/source.ts";
 import type { RunRecord } from "../pipeline/scoring-job.ts";
 import { FileSink } from "../sinks/file.ts";
 import { HecSink, hecSinkOptions } from "../sinks/hec.ts";
