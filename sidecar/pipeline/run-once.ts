@@ -66,6 +66,8 @@ export interface RunReport {
   events_scored: number;
   events_written: number;
   events_rejected: number;
+  /** Events the sink refused as malformed and did not resend (counted, logged once at WARN by the sink). */
+  events_dropped: number;
   /** First few rejected rows, with line numbers and reasons. */
   rejected_samples: RejectedRow[];
   by_band: Record<RiskBand, number>;
@@ -137,6 +139,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     events_scored: 0,
     events_written: 0,
     events_rejected: 0,
+    events_dropped: 0,
     rejected_samples: [],
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
@@ -226,6 +229,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     while (inFlight.length > 0) await consume();
     const f = await opts.sink.flush();
     if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
+    report.events_dropped = f.dropped ?? 0;
     if (opts.checkpoint) {
       opts.checkpoint.commit(opts.source.endPosition(window));
       report.committed = true;

@@ -6,10 +6,11 @@
 import type { Config } from "../config/schema.ts";
 import { RUN_SOURCETYPE, type RiskEvent } from "../contract/risk-event.ts";
 import { FileSink } from "../sinks/file.ts";
-import { HecSink, hecSinkOptions } from "../sinks/hec.ts";
+import { connectionOptions, hecSinkOptions } from "../service/options.ts";
+import { HecSink } from "../sinks/hec/sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { checkSplunk, explainFailure } from "../splunk/check.ts";
-import { connectionOptions, SplunkClient } from "../splunk/sdk.ts";
+import { SplunkClient } from "../splunk/sdk.ts";
 import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
@@ -39,10 +40,8 @@ export function wire(config: Config): Wiring {
   let client: SplunkClient | undefined;
   if (config.source.type === "splunk" || (config.sink.type === "splunk_hec" && config.hec?.create_index)) {
     client = new SplunkClient(connectionOptions(config.splunk!));
-    if (client.tlsVerificationOff) logEvent("tls_verification_off", { url: config.splunk!.url, key: "splunk.verify_tls" });
   }
   const hec = config.sink.type === "splunk_hec" ? config.hec! : undefined;
-  if (hec && !hec.verify_tls && hec.url.startsWith("https:")) logEvent("tls_verification_off", { url: hec.url, key: "hec.verify_tls" });
 
   const sink: Sink<RiskEvent> = hec ? new HecSink<RiskEvent>(hecSinkOptions(hec)) : new FileSink<RiskEvent>(config.sink.file.path);
   const runSink: Sink<RunRecord> = hec
@@ -63,7 +62,7 @@ export function wire(config: Config): Wiring {
     runSink,
     async check() {
       if (config.source.type === "splunk") {
-        const r = await checkSplunk(config.splunk!);
+        const r = await checkSplunk(connectionOptions(config.splunk!));
         if (!r.ok) return r.reason;
       }
       if (hec && !indexReady && client) {
