@@ -110,8 +110,6 @@ export class SplunkClient {
   /** The scheme://host:port Splunk is reached at. */
   readonly url: string;
   readonly service: SdkService;
-  /** True when certificate verification is off (`verify_tls: false`; the transport logs it). */
-  readonly tlsVerificationOff: boolean;
   private readonly transport: Transport;
   private readonly options: SplunkConnectionOptions;
   private connecting: Promise<string> | undefined;
@@ -132,7 +130,6 @@ export class SplunkClient {
       // A results page is as large as page_size makes it; its size is bounded there.
       maxReplyBytes: Infinity,
     });
-    this.tlsVerificationOff = u.protocol === "https:" && !this.transport.verifyTls;
     const sdk = loadSdk();
     const port = u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
     const auth = options.auth;

@@ -98,7 +98,6 @@ export interface HecCounters {
   acks_abandoned: number;
 }
 
-const MAX_DROP_SAMPLES = 20;
 /** Drops quoted in one `sink_dropped` log line. */
 const MAX_SAMPLES_LOGGED = 5;
 
@@ -138,8 +137,6 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     ack_polls: 0,
     acks_abandoned: 0,
   };
-  /** The first drops, for the run report. */
-  readonly dropSamples: HecDropSample[] = [];
 
   constructor(private readonly opts: HecSinkOptions<T>) {
     this.base = opts.url.replace(/\/services\/collector.*$/, "").replace(/\/+$/, "");
@@ -308,7 +305,6 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     this.c.dropped_by_reason[reason] = (this.c.dropped_by_reason[reason] ?? 0) + 1;
     this.droppedSinceFlush[reason] = (this.droppedSinceFlush[reason] ?? 0) + 1;
     const sample = eventId === undefined ? { reason } : { reason, event_id: eventId };
-    if (this.dropSamples.length < MAX_DROP_SAMPLES) this.dropSamples.push(sample);
     if (this.samplesSinceFlush.length < MAX_SAMPLES_LOGGED) this.samplesSinceFlush.push(sample);
   }
 
