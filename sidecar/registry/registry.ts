@@ -255,8 +255,8 @@ export class ModelRegistry {
     return record;
   }
 
-  /** Makes the version that was current before the current one current again, per the history. */
-  rollback(name: string): HistoryRecord {
+  /** The version `rollback(name)` would make current, without moving anything; throws when there is none. */
+  rollbackTarget(name: string): string {
     checkName(name);
     const current = this.current(name);
     const stack: string[] = [];
@@ -269,11 +269,17 @@ export class ModelRegistry {
     if (stack.length < 2) {
       throw new Error(`model ${name} has no earlier current version to roll back to (current: ${current ?? "none"}); promote a version instead`);
     }
-    const to = stack[stack.length - 2];
+    const to = stack[stack.length - 2]!;
     if (!this.versions(name).includes(to)) {
       throw new Error(`cannot roll ${name} back to ${to}: ${join(this.root, name, to)} no longer exists; promote a version instead`);
     }
-    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: current ?? null, to };
+    return to;
+  }
+
+  /** Makes the version that was current before the current one current again, per the history. */
+  rollback(name: string): HistoryRecord {
+    const to = this.rollbackTarget(name);
+    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: this.current(name) ?? null, to };
     this.setCurrent(name, record);
     return record;
   }

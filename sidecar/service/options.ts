@@ -2,13 +2,10 @@
  * The composition root's adapters from validated config sections to component options: the only place that
  * knows both the config's keys and the components' option names, so sinks and clients never import config.
  */
-import type { Config } from "../config/schema.ts";
-import type { RiskEvent } from "../contract/risk-event.ts";
+import type { HecConfig, SplunkConfig } from "../config/schema.ts";
+import type { RiskEvent } from "../contract/index.ts";
 import type { HecSinkOptions } from "../sinks/hec/sink.ts";
 import type { SplunkConnectionOptions } from "../splunk/sdk.ts";
-
-export type HecConfig = NonNullable<Config["hec"]>;
-export type SplunkConfig = NonNullable<Config["splunk"]>;
 
 /** Sink options from the `hec` config section; `overrides` for the run-event sink (sourcetype) and tests. */
 export function hecSinkOptions<T extends object = RiskEvent>(cfg: HecConfig, overrides: Partial<HecSinkOptions<T>> = {}): HecSinkOptions<T> {

@@ -4,7 +4,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { Service } from "../../sidecar/service.ts";
+import { Sidecar } from "../../sidecar/service/sidecar.ts";
 import {
   checkpointPath, indexedRuns, landed, loopConfig, newClient, onRequest, runService, sampleRows, scoringModel, seedSample,
   totals, uniqueSource, zeekText, type RunSummary,
@@ -113,7 +113,7 @@ async function unreachableAtStartup(): Promise<void> {
       query: `index=${t.index} sourcetype="zeek:conn:json" source="${source}"`,
       schedule: { scoring_cron: "* * * * * *", run_on_start: true },
     });
-    const s = new Service(config, () => undefined);
+    const s = new Sidecar(config, () => undefined);
     try {
       await s.start();
       assert.match(s.notReadyReason() ?? "", new RegExp(`Splunk at https://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\): check the host and port in splunk\\.url`));

@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import { Secret } from "../../sidecar/config/secret.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/risk-event.ts";
+import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/index.ts";
 import { hecSinkOptions } from "../../sidecar/service/options.ts";
 import { HecSink, type HecSinkOptions } from "../../sidecar/sinks/hec/sink.ts";
 import { ACK_TOKEN, captureServer, idCounts, indexed, INDEX, NOACK_TOKEN, riskEvent, riskEvents } from "./hec-helpers.ts";
@@ -106,7 +106,7 @@ describe("HecSink against the emulator", () => {
       "t",
       {},
     );
-    const o = hecSinkOptions<{ _time: number; run_id: string; events_written: number }>(cfg.hec!, { sourcetype: RUN_SOURCETYPE, host: "h1" });
+    const o = hecSinkOptions<{ _time: number; run_id: string; events_written: number }>(cfg.sink.type === "splunk_hec" ? cfg.sink.hec : assert.fail("hec sink expected"), { sourcetype: RUN_SOURCETYPE, host: "h1" });
     assert.equal(o.index, "soc_risk");
     assert.equal(o.ack, true);
     assert.equal(o.batchMaxEvents, 7);

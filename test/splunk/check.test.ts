@@ -38,7 +38,8 @@ describe("checkSplunk", () => {
       source: { type: "splunk" },
       splunk: { url: target.url, username: "admin", password: "changeme", ca_file: CA_FILE, searches: [{ name: "conn", query: "index=netflow" }] },
     });
-    assert.deepEqual(await checkSplunk(connectionOptions(config.splunk!)), { ok: true, version: "9.1.2" });
+    assert.ok(config.source.type === "splunk");
+    assert.deepEqual(await checkSplunk(connectionOptions(config.source.splunk)), { ok: true, version: "9.1.2" });
   });
 
   it("says to check username and password on a 401 at login", async () => {

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import { RISK_SOURCETYPE, type RiskEvent } from "../../contract/risk-event.ts";
+import { RISK_SOURCETYPE, type RiskEvent } from "../../contract/index.ts";
 import { ENDPOINT_POLICIES } from "../../http/policy.ts";
 import { Transport } from "../../http/transport.ts";
 import { logEvent } from "../../telemetry/log.ts";

@@ -19,16 +19,14 @@
  * "too many concurrent searches", 502/504, network) are retried with backoff; an expired session is the
  * SDK's to renew (it logs in again once on a 401).
  */
-import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
+import type { EventSource, SourceBatch } from "../source.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
-import type { Config } from "../../config/schema.ts";
+import type { SplunkSearchConfig } from "../../config/schema.ts";
 import type { JobHandle, SplunkClient, WaitOptions } from "../../splunk/sdk.ts";
 import type { SdkResultsJson } from "../../splunk/types.ts";
 import type { NetEvent, RejectedRow } from "../event.ts";
 import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
 import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
-
-export type SplunkSearchConfig = NonNullable<Config["splunk"]>["searches"][number];
 
 /** Default `max_count` asked of each job: results a job may hold before its window is split. */
 export const DEFAULT_MAX_RESULTS_PER_JOB = 500_000;
