@@ -20,7 +20,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "../tf/index.ts";
-import { fileHandler, hasModel, MODEL_JSON, writeFileAtomic } from "../tf/file-io.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { fileHandler, hasModel, MODEL_JSON } from "../tf/file-io.ts";
 import { inputWidthOf } from "../training/model.ts";
 import type { Metrics, ModelMetadata } from "./metadata.ts";
 
