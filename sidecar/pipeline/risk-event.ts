@@ -1,8 +1,11 @@
 /**
  * Builds the risk event (`soc_assistant:risk`, schema in `sidecar/contract/risk-event.ts`) of one scored
- * event: identity, score, RBA fields, explanation, pivot fields and the CIM copies.
+ * event: identity, score, RBA fields, explanation, pivot fields and the CIM copies. Two forms of the same
+ * event: `buildRiskEvent` (an object, for sinks that take objects and for the run's top list) and
+ * `RiskEventWriter.json` (its JSON text, for sinks that take serialized records: the HEC sink), whose text is
+ * byte for byte `JSON.stringify` of the object without its `_time` member (docs/adr/0020-write-path.md).
  */
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import { basename } from "node:path";
 import {
   CIM_COPY_FIELDS,
@@ -25,8 +28,12 @@ const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 export function eventId(event: NetEvent): string {
   const o = event.origin;
   const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${basename(o.file)}|${o.line}|${o.raw}`;
-  return createHash("sha256").update(key).digest("hex");
+  return sha256Hex(key);
 }
+
+/** One-shot `crypto.hash` where the runtime has it (Node ≥ 20.12): no Hash object per event. */
+const sha256Hex: (s: string) => string =
+  typeof hash === "function" ? (s) => hash("sha256", s, "hex") : (s) => createHash("sha256").update(s).digest("hex");
 
 export interface RiskContext {
   runId: string;
@@ -112,4 +119,98 @@ export function buildRiskEvent(
     }
   }
   return e;
+}
+
+/** Characters `JSON.stringify` escapes in a string: quote, backslash, controls, and (lone) surrogates. */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** `JSON.stringify(s)` for a string; the common case (nothing to escape) without the runtime's serializer. */
+function q(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
+
+/** `JSON.stringify(n)` for a number: non-finite numbers are `null`. */
+function num(n: number): string {
+  return n - n === 0 ? String(n) : "null";
+}
+
+function qOrNull(s: string | null): string {
+  return s === null ? "null" : q(s);
+}
+
+/** The JSON of one field value of `top_features` (a string, a number or null). */
+function jsonValue(v: string | number | null): string {
+  return v === null ? "null" : typeof v === "number" ? num(v) : q(v);
+}
+
+/** Serialized risk events of one run: the members that are the same for every event of the run are built once. */
+export class RiskEventWriter {
+  /** `"run_id":…,"scored_at":…,"risk_score":` */
+  private readonly head: string;
+  /** `,"threshold":…,"risk_object":` */
+  private readonly threshold: string;
+  /** `,"model_name":…,"model_kind":…,"model_version":…,"feature_schema":…,` */
+  private readonly modelPart: string;
+  private readonly scoredAtSeconds: number;
+
+  constructor(private readonly ctx: RiskContext) {
+    this.head = `,"run_id":${q(ctx.runId)},"scored_at":${q(ctx.scoredAt)},"risk_score":`;
+    this.threshold = `,"threshold":${num(ctx.model.threshold)},"risk_object":`;
+    const m = ctx.model;
+    this.modelPart = `,"model_name":${q(m.name)},"model_kind":${q(m.kind)},"model_version":${q(m.version)},"feature_schema":${q(m.featureSchema)},`;
+    this.scoredAtSeconds = Date.parse(ctx.scoredAt) / 1000;
+  }
+
+  /** The risk event's `_time` (what `buildRiskEvent(...)._time` is). */
+  time(event: NetEvent): number {
+    const o = event.origin;
+    return event.time ?? (o.kind === "splunk" ? o.time : this.scoredAtSeconds);
+  }
+
+  /**
+   * `JSON.stringify(buildRiskEvent(event, …))` without the leading `_time` member: `{"event_id":…}`. The
+   * arguments are `buildRiskEvent`'s.
+   */
+  json(event: NetEvent, probability: number, riskScore: number, band: RiskBand, top: TopFeature[]): string {
+    const ctx = this.ctx;
+    const f = event.fields;
+    const o = event.origin;
+    const splunk = o.kind === "splunk";
+    const riskObject = str(f[ctx.riskObjectField]);
+    const target = str(f[ctx.threatObjectField]);
+    let explanation = "";
+    let reasons = "";
+    let topJson = "";
+    for (let j = 0; j < top.length; j++) {
+      const t = top[j]!;
+      const shown = `${t.feature}=${formatValue(t.value)}`;
+      explanation += `${j === 0 ? "" : ", "}${shown} (+${t.contribution.toFixed(2)})`;
+      if (j < 3) reasons += j === 0 ? shown : `, ${shown}`;
+      topJson += `${j === 0 ? "" : ","}{"feature":${q(t.feature)},"value":${jsonValue(t.value)},"contribution":${num(t.contribution)}}`;
+    }
+    if (top.length === 0) explanation = "no single field raised the score above the training average";
+    const message = `${riskObject ?? "unknown source"}${target ? ` -> ${target}` : ""} scored ${riskScore} (${band})` + (reasons ? `: ${reasons}` : "");
+    const origTime = event.time ?? (splunk ? o.time : null);
+    let s =
+      `{"event_id":"${eventId(event)}"${this.head}${num(riskScore)},"risk_band":"${band}","probability":${num(Number(probability.toFixed(6)))}` +
+      `${this.threshold}${qOrNull(riskObject)},"risk_object_type":"system","threat_object":${qOrNull(target)},"threat_object_type":"ip_address",` +
+      `"risk_message":${q(message)},"search_name":${q(SEARCH_NAME)},"explanation":${q(explanation)},` +
+      `"top_feature":${top.length > 0 ? q(top[0]!.feature) : "null"},"top_features":[${topJson}]${this.modelPart}` +
+      (splunk
+        ? `"orig_index":${q(o.index)},"orig_sourcetype":${q(o.sourcetype)},"orig_host":${q(o.host)},"orig_source":${q(o.source)},"orig_cd":${q(o.cd)},`
+        : `"orig_index":null,"orig_sourcetype":null,"orig_host":null,"orig_source":${q(o.file)},"orig_cd":null,`) +
+      `"orig_time":${origTime === null ? "null" : num(origTime)},"orig_line":${splunk ? "null" : num(o.line)}`;
+    for (let i = 0; i < CIM_COPY_FIELDS.length; i++) {
+      const name = CIM_COPY_FIELDS[i]!;
+      const v = f[name];
+      if (v === undefined) continue;
+      if (NUMERIC_CIM.has(name)) {
+        const n = toNumber(v);
+        if (n !== undefined) s += `,"${name}":${num(n)}`;
+      } else {
+        s += `,"${name}":${q(String(v))}`;
+      }
+    }
+    return s + "}";
+  }
 }

@@ -12,10 +12,10 @@ import { randomUUID } from "node:crypto";
 import type { RiskEvent, RunEvent, TopFeature } from "../contract/index.ts";
 import type { NetEvent } from "../sources/event.ts";
 import type { EventSource } from "../sources/source.ts";
-import type { Sink } from "../sinks/sink.ts";
+import type { Sink, SinkResult } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
-import { buildRiskEvent } from "./risk-event.ts";
+import { buildRiskEvent, RiskEventWriter } from "./risk-event.ts";
 
 /**
  * What one run reports: the run event's fields this module knows (the recorder adds `_time` and `lag_seconds`;
@@ -41,6 +41,8 @@ export interface RunOptions {
   maxInFlight?: number;
   /** Source batches smaller than this are gathered until they hold at least this many events (default 512). */
   batchRows?: number;
+  /** Batches whose sink `send` may still be unanswered while the next batch is built (default 2). */
+  maxSends?: number;
   topN?: number;
   now?: () => Date;
 }
@@ -54,6 +56,7 @@ const MAX_REJECTED_SAMPLES = 20;
  */
 const DEFAULT_BATCH_ROWS = 512;
 const DEFAULT_MAX_IN_FLIGHT = 2;
+const DEFAULT_MAX_SENDS = 2;
 
 /** A batch between featurize and write: its scores, and the events to write with their explanations. */
 interface Scored {
@@ -100,9 +103,12 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     riskObjectField: opts.riskObjectField ?? "src_ip",
     threatObjectField: opts.threatObjectField ?? "dest_ip",
   };
+  const writer = new RiskEventWriter(ctx);
+  const sink = opts.sink;
   const topN = opts.topN ?? 10;
   const maxInFlight = opts.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  const maxSends = opts.maxSends ?? DEFAULT_MAX_SENDS;
   const w = m.width;
   const inFlight: Promise<Scored>[] = [];
 
@@ -124,6 +130,22 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     inFlight.push(result);
   };
 
+  /**
+   * Sends in flight: batch n's posts are answered while batch n+1 is built (the sink bounds posts in flight;
+   * this bounds the batches waiting for them). Awaited in order; the first refusal ends the run.
+   */
+  const sends: Promise<void>[] = [];
+  const queueSend = async (sent: Promise<SinkResult>, n: number): Promise<void> => {
+    const done = sent.then((r) => {
+      if (r.kind !== "success") throw new Error(`sink refused a batch: ${r.reason}`);
+      report.events_written += n;
+    });
+    // Awaited in order below; one that fails before its turn must not count as an unhandled rejection.
+    done.catch(() => undefined);
+    sends.push(done);
+    while (sends.length > maxSends) await sends.shift();
+  };
+
   const consume = async (): Promise<void> => {
     const next = inFlight.shift()!;
     const ts = performance.now();
@@ -132,7 +154,25 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     const te = performance.now();
     for (let i = 0; i < probs.length; i++) report.by_band[riskBand(riskScore(probs[i]!))]++;
     report.events_scored += probs.length;
-    if (keep.length > 0) {
+    if (keep.length > 0 && sink.sendSerialized) {
+      // Serialized once, straight to JSON text; an object is built only for an event that enters the top list.
+      const n = keep.length;
+      const batch = { json: new Array<string>(n), time: new Array<number>(n), ids: new Array<string>(n) };
+      const top = report.top;
+      for (let j = 0; j < n; j++) {
+        const row = keep[j]!;
+        const p = probs[row]!;
+        const s = riskScore(p);
+        const band = riskBand(s);
+        const e = kept[j]!;
+        batch.json[j] = writer.json(e, p, s, band, tops[j]!);
+        batch.time[j] = writer.time(e);
+        // The id is the text's first member: `{"event_id":"<64 hex>"`.
+        batch.ids[j] = batch.json[j]!.slice(13, 77);
+        if (top.length < topN || Number(p.toFixed(6)) > top[top.length - 1]!.probability) mergeTop(top, [buildRiskEvent(e, p, s, band, tops[j]!, ctx)], topN);
+      }
+      await queueSend(sink.sendSerialized(batch), n);
+    } else if (keep.length > 0) {
       const out = new Array<RiskEvent>(keep.length);
       for (let j = 0; j < keep.length; j++) {
         const row = keep[j]!;
@@ -140,10 +180,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
         const s = riskScore(p);
         out[j] = buildRiskEvent(kept[j]!, p, s, riskBand(s), tops[j]!, ctx);
       }
-      const r = await opts.sink.send(out);
-      if (r.kind !== "success") throw new Error(`sink refused a batch: ${r.reason}`);
-      report.events_written += out.length;
       mergeTop(report.top, out, topN);
+      await queueSend(sink.send(out), out.length);
     }
     report.seconds.explain_write += (performance.now() - te) / 1000;
   };
@@ -171,6 +209,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     report.seconds.pull += (performance.now() - tp) / 1000;
     if (pending.length > 0) submit(pending);
     while (inFlight.length > 0) await consume();
+    while (sends.length > 0) await sends.shift();
     const f = await opts.sink.flush();
     if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
     report.events_dropped = f.dropped ?? 0;
@@ -182,6 +221,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     report.error = e instanceof Error ? e.message : String(e);
     // Settle what is still in flight, so no worker is still busy with this run's batches when it returns.
     await Promise.allSettled(inFlight);
+    await Promise.allSettled(sends);
   }
   report.duration_seconds = (performance.now() - t0) / 1000;
   return report;

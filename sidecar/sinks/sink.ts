@@ -15,10 +15,26 @@ export type SinkResult =
   /** Trying again cannot help (bad token, bad request): stop and report. */
   | { kind: "failure"; reason: string };
 
+/**
+ * Records the caller has already serialized, for `Sink.sendSerialized`: record i is the JSON object `json[i]`
+ * (without a `_time` member) whose `_time` is `time[i]` (epoch seconds) and whose `event_id` is `ids[i]`.
+ */
+export interface SerializedBatch {
+  json: string[];
+  time: number[];
+  ids: string[];
+}
+
 export interface Sink<T> {
   start(): Promise<void>;
   /** Sends one batch. Resolves with the outcome; rejects only on programming errors. */
   send(batch: T[]): Promise<SinkResult>;
+  /**
+   * Optional: sends records already serialized, exactly as `send` of the records they serialize would (same
+   * outcome, same bytes written). A sink that writes JSON offers it so that the pipeline serializes each
+   * record once, without building it as an object first (docs/adr/0020-write-path.md).
+   */
+  sendSerialized?(batch: SerializedBatch): Promise<SinkResult>;
   /**
    * Resolves once everything sent so far is durable (fsynced, or acknowledged by the indexers), minus the
    * events it counts as `dropped`.

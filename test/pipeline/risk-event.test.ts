@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { buildRiskEvent, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
+import { buildRiskEvent, RiskEventWriter, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
 import type { Fields, NetEvent } from "../../sidecar/sources/event.ts";
 
 const ctx: RiskContext = {
@@ -31,5 +31,47 @@ describe("buildRiskEvent", () => {
     const e = build({ src_ip: "10.0.0.5", transport: "tcp", action: "allowed" });
     assert.deepEqual([e.src_ip, e.transport, e.action], ["10.0.0.5", "tcp", "allowed"]);
     assert.deepEqual([e.model_name, e.model_kind], ["zeek-conn", "supervised"]);
+  });
+});
+
+describe("RiskEventWriter", () => {
+  const splunk = (fields: Fields, raw = "1716890000.1\tCabc\t10.0.0.5"): NetEvent => ({
+    fields,
+    time: 1_716_890_000.123456,
+    origin: { kind: "splunk", index: "zeek", sourcetype: "zeek:conn", host: "sensor-1", source: "/var/log/conn.log", cd: "12:34", time: 1_716_890_000.123456, raw },
+  });
+  const file = (fields: Fields, time?: number): NetEvent => ({ fields, time, origin: { kind: "file", file: "/data/conn \"q\".log", line: 7, raw: "x" } });
+  const tops = [
+    [],
+    [{ feature: "conn_state", value: "S0", contribution: 1.25 }],
+    [
+      { feature: "duration", value: 0.000004, contribution: 5.051007 },
+      { feature: "bytes_out", value: 0, contribution: 1.759441 },
+      { feature: "history", value: null, contribution: 1.32324 },
+      { feature: "conn_state", value: "S\"0\\\u0001", contribution: 1e-6 },
+      { feature: "packets_in", value: 123456.789, contribution: 0.1 },
+    ],
+  ];
+  const events = [
+    splunk({ src_ip: "10.0.0.5", src_port: "51234", dest_ip: "10.0.0.9", dest_port: 23, transport: "tcp", app: "telnet", bytes_in: "0", bytes_out: 12, packets_in: "1", packets_out: "2", duration: "0.5", action: "allowed" }),
+    splunk({ dest_port: "  ", src_port: "-", bytes_in: "abc", bytes_out: "1e999", duration: "", packets_in: "NaN", packets_out: "1e3" }),
+    splunk({ src_ip: "fe80::1%eth0", dest_ip: "naïve \"host\" \\ \u2028 \ud800 end", app: "tab\there", transport: "\u0000" }, "raw with \"quotes\" and é"),
+    splunk({ src_ip: 42 as unknown as string, dest_ip: "" }),
+    file({ src_ip: "10.0.0.5", bytes_in: 1.5e-7, bytes_out: -0 }, 1_700_000_000),
+    file({}),
+  ];
+
+  it("gives JSON.stringify of buildRiskEvent's event without _time, byte for byte, and its _time", () => {
+    const writer = new RiskEventWriter(ctx);
+    for (const e of events) {
+      for (const top of tops) {
+        for (const [p, s, band] of [[0.999769, 100, "critical"], [0.123456789, 12, "informational"], [0, 0, "informational"]] as const) {
+          const object = buildRiskEvent(e, p, s, band, top, ctx);
+          const { _time, ...rest } = object;
+          assert.equal(writer.json(e, p, s, band, top), JSON.stringify(rest));
+          assert.equal(writer.time(e), _time);
+        }
+      }
+    }
   });
 });

@@ -380,6 +380,30 @@ describe("HecSink on the wire", () => {
     assert.deepEqual(JSON.parse(ack.text), { acks: [0] });
   });
 
+  it("posts the same bytes for records serialized by the caller (sendSerialized) as for the records (send)", async (t) => {
+    const cap = await captureServer();
+    t.after(() => cap.close());
+    const events = riskEvents("serialized", 7, 300);
+    const bodies: string[][] = [];
+    for (const serialized of [false, true]) {
+      cap.requests.length = 0;
+      const s = new HecSink({ url: cap.url, token: new Secret("t"), index: "i", host: "h", ack: false, batchMaxEvents: 3 });
+      t.after(() => s.shutdown());
+      await s.start();
+      const r = serialized
+        ? await s.sendSerialized({
+            json: events.map(({ _time: _, ...rest }) => JSON.stringify(rest)),
+            time: events.map((e) => e._time),
+            ids: events.map((e) => e.event_id),
+          })
+        : await s.send(events);
+      assert.deepEqual(r, { kind: "success" });
+      bodies.push(cap.requests.map((q) => q.text).sort());
+    }
+    assert.equal(bodies[0]!.length, 3);
+    assert.deepEqual(bodies[1], bodies[0]);
+  });
+
   it("returns a load balancer's sticky-session cookie on every later request of the channel", async (t) => {
     const cap = await captureServer({ setCookie: "AWSALB=node-3; Path=/; Expires=Tue, 01 Dec 2026 00:00:00 GMT" });
     t.after(() => cap.close());

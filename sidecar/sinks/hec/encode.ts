@@ -4,6 +4,7 @@
  */
 import { promisify } from "node:util";
 import { gzip as gzipCallback } from "node:zlib";
+import type { SerializedBatch } from "../sink.ts";
 
 const gzipAsync = promisify(gzipCallback);
 
@@ -102,6 +103,37 @@ export class Encoder<T> {
       bytes += n + 1;
     }
     if (texts.length > 0) close();
+    return posts;
+  }
+
+  /**
+   * Posts of records serialized by the caller (`Sink.sendSerialized`): the same lines `posts` gives for the
+   * records they serialize with the default format (`time` = `_time`, `event` = the other members).
+   */
+  serializedPosts(batch: SerializedBatch): Post[] {
+    const posts: Post[] = [];
+    let texts: string[] = [];
+    let ids: (string | undefined)[] = [];
+    let ends: number[] = [];
+    let bytes = 0;
+    const head = `,${this.envelope},"event":`;
+    for (let i = 0; i < batch.json.length; i++) {
+      const t = batch.time[i]!;
+      const text = `{"time":${t - t === 0 ? String(t) : "null"}${head}${batch.json[i]!}}`;
+      const n = Buffer.byteLength(text);
+      if (texts.length > 0 && (texts.length >= this.o.maxEvents || bytes + n > this.o.maxBytes)) {
+        posts.push({ body: Buffer.from(texts.join("\n")), ends, ids });
+        texts = [];
+        ids = [];
+        ends = [];
+        bytes = 0;
+      }
+      texts.push(text);
+      ids.push(batch.ids[i]);
+      ends.push(bytes + n);
+      bytes += n + 1;
+    }
+    if (texts.length > 0) posts.push({ body: Buffer.from(texts.join("\n")), ends, ids });
     return posts;
   }
 

@@ -18,10 +18,10 @@ import { RISK_SOURCETYPE, type RiskEvent } from "../../contract/index.ts";
 import { ENDPOINT_POLICIES } from "../../http/policy.ts";
 import { Transport } from "../../http/transport.ts";
 import { logEvent } from "../../telemetry/log.ts";
-import type { Sink, SinkResult } from "../sink.ts";
+import type { SerializedBatch, Sink, SinkResult } from "../sink.ts";
 import { AckTracker } from "./ack.ts";
 import { HecConnection, type HecToken } from "./connection.ts";
-import { Encoder, splitTime, type HecEventParts } from "./encode.ts";
+import { Encoder, splitTime, type HecEventParts, type Post } from "./encode.ts";
 import { checkToken, healthcheck } from "./health.ts";
 import { Poster, Semaphore, type PostRetryTuning } from "./post.ts";
 
@@ -198,7 +198,18 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
   async send(batch: T[]): Promise<SinkResult> {
     if (!this.started) return { kind: "failure", reason: this.stopped ? "the HEC sink is shut down" : "the HEC sink is not started" };
     if (batch.length === 0) return { kind: "success" };
-    const p = this.sendBatch(this.started.poster, batch);
+    return this.track(this.sendPosts(this.started.poster, this.encoder.posts(batch)));
+  }
+
+  /** `send` of records the caller serialized (see `Sink.sendSerialized`): the same posts, built without objects. */
+  async sendSerialized(batch: SerializedBatch): Promise<SinkResult> {
+    if (!this.started) return { kind: "failure", reason: this.stopped ? "the HEC sink is shut down" : "the HEC sink is not started" };
+    if (batch.json.length === 0) return { kind: "success" };
+    return this.track(this.sendPosts(this.started.poster, this.encoder.serializedPosts(batch)));
+  }
+
+  /** Counts `p` as in flight until it settles, and keeps the worst result for `flush`. */
+  private async track(p: Promise<SinkResult>): Promise<SinkResult> {
     this.inFlight.add(p);
     try {
       const r = await p;
@@ -274,9 +285,8 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     return healthcheck(this.started.conn);
   }
 
-  private async sendBatch(poster: Poster, batch: T[]): Promise<SinkResult> {
+  private async sendPosts(poster: Poster, posts: Post[]): Promise<SinkResult> {
     const deadlineAt = Date.now() + this.deadlineMs;
-    const posts = this.encoder.posts(batch);
     let worst: SinkResult = { kind: "success" };
     const running: Promise<void>[] = [];
     for (const post of posts) {
