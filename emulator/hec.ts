@@ -210,6 +210,7 @@ export class Hec {
       if (!channelId) return reply(res, 10);
       if (!CHANNEL_RE.test(channelId)) return reply(res, 11);
     }
+    if (!isRaw && this.indexFast(body, gzipped, token, req, query, nowOf(this.d))) return this.success(res, token, channelId);
     const text = body.toString("utf8");
     if (text.trim() === "") return reply(res, 5);
 
@@ -251,6 +252,46 @@ export class Hec {
     }
     if (bad !== undefined) return reply(res, 6, { "invalid-event-number": bad });
     return this.success(res, token, channelId);
+  }
+
+  /**
+   * The event endpoint's fast path for what senders post most (and the sidecar always): one JSON object per
+   * line whose members are `time` (a number), `host`, `source`, `sourcetype`, `index` (strings without escapes)
+   * and a non-empty `event`. The body's bytes are checked against the JSON grammar without building any value,
+   * and each event keeps its _raw in the body (gzipped as it arrived), parsed only when a search reads it.
+   * Returns false, having stored nothing, for any body it does not take whole (a line it cannot read that way,
+   * an index the token may not write to, invalid JSON): the general path then handles it, errors included.
+   */
+  private indexFast(body: Buffer, gzipped: Buffer | undefined, token: HecTokenConfig, req: IncomingMessage, query: URLSearchParams, nowMs: number): boolean {
+    const lines = scanEnvelopes(body);
+    if (lines === undefined || lines.count === 0) return false;
+    const indextime = Math.floor(nowMs / 1000);
+    let defaults: Defaults | undefined;
+    let allowed = "";
+    for (let i = 0; i < lines.count; i++) {
+      const m = lines.meta[i]!;
+      if (m.index === undefined || m.host === undefined || m.source === undefined || m.sourcetype === undefined) {
+        defaults ??= {
+          index: query.get("index") ?? token.defaultIndex ?? "main",
+          sourcetype: query.get("sourcetype") ?? token.defaultSourcetype ?? "httpevent",
+          source: query.get("source") ?? token.defaultSource ?? `http:${token.name ?? "emulator"}`,
+          host: query.get("host") ?? token.defaultHost ?? req.headers.host ?? "emulator",
+        };
+        m.index ??= defaults.index;
+        m.host ??= defaults.host;
+        m.source ??= defaults.source;
+        m.sourcetype ??= defaults.sourcetype;
+      }
+      if (m.index !== allowed) {
+        if (!this.indexAllowed(token, m.index)) return false;
+        allowed = m.index;
+      }
+      m.time ??= nowMs / 1000;
+      m.indextime = indextime;
+    }
+    const block = this.d.store.addBlock(gzipped ? gzipBytesBlock(gzipped) : bytesBlock(body));
+    for (let i = 0; i < lines.count; i++) this.d.store.appendFromBlock(lines.meta[i]! as Omit<EventInput, "raw" | "schema">, block, lines.starts[i]!, lines.ends[i]!);
+    return true;
   }
 
   private success(res: ServerResponse, token: HecTokenConfig, channelId: string | undefined): void {
@@ -324,6 +365,211 @@ export class Hec {
 
 type Defaults = { index: string; sourcetype: string; source: string; host: string };
 
+function nowOf(d: HecDeps): number {
+  return d.now();
+}
+
+/** What the fast path read of one line's envelope; unset members take the request's defaults. */
+interface Envelope {
+  time?: number;
+  indextime?: number;
+  index?: string;
+  host?: string;
+  source?: string;
+  sourcetype?: string;
+}
+
+/** Byte classes of the JSON grammar. */
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const isWs = (c: number): boolean => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const isHex = (c: number): boolean => (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+/** Characters that may follow a backslash in a JSON string (besides `u`). */
+const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+const ENVELOPE_KEYS = new Map([["time", 1], ["host", 2], ["source", 3], ["sourcetype", 4], ["index", 5], ["event", 6]]);
+
+/** Thrown (and caught in `scanEnvelopes`) when the fast path does not take a body. */
+class NotFast extends Error {}
+const NOT_FAST = new NotFast();
+
+/**
+ * A JSON grammar check over bytes (RFC 8259; bytes ≥ 0x80 are allowed inside strings, as the UTF-8 decoder's
+ * characters or replacement characters are). Returns the index after the value starting at or after `i`
+ * (whitespace skipped before it), or throws NOT_FAST.
+ */
+function skipValue(b: Buffer, i: number, end: number, depth: number): number {
+  while (i < end && isWs(b[i]!)) i++;
+  if (i >= end || depth > 64) throw NOT_FAST;
+  const c = b[i]!;
+  if (c === QUOTE) return skipString(b, i, end).end;
+  if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+    const close = c === 0x7b ? 0x7d : 0x5d;
+    i++;
+    while (i < end && isWs(b[i]!)) i++;
+    if (b[i] === close) return i + 1;
+    for (;;) {
+      if (c === 0x7b) {
+        while (i < end && isWs(b[i]!)) i++;
+        if (b[i] !== QUOTE) throw NOT_FAST;
+        i = skipString(b, i, end).end;
+        while (i < end && isWs(b[i]!)) i++;
+        if (b[i] !== 0x3a /* : */) throw NOT_FAST;
+        i++;
+      }
+      i = skipValue(b, i, end, depth + 1);
+      while (i < end && isWs(b[i]!)) i++;
+      if (b[i] === 0x2c /* , */) {
+        i++;
+        continue;
+      }
+      if (b[i] === close) return i + 1;
+      throw NOT_FAST;
+    }
+  }
+  if (c === 0x74 /* t */) return literal(b, i, end, "true");
+  if (c === 0x66 /* f */) return literal(b, i, end, "false");
+  if (c === 0x6e /* n */) return literal(b, i, end, "null");
+  return skipNumber(b, i, end);
+}
+
+function literal(b: Buffer, i: number, end: number, word: string): number {
+  if (i + word.length > end) throw NOT_FAST;
+  for (let k = 0; k < word.length; k++) if (b[i + k] !== word.charCodeAt(k)) throw NOT_FAST;
+  return i + word.length;
+}
+
+function skipNumber(b: Buffer, i: number, end: number): number {
+  if (b[i] === 0x2d /* - */) i++;
+  if (i >= end || !isDigit(b[i]!)) throw NOT_FAST;
+  if (b[i] === 0x30) i++;
+  else while (i < end && isDigit(b[i]!)) i++;
+  if (b[i] === 0x2e /* . */) {
+    i++;
+    if (i >= end || !isDigit(b[i]!)) throw NOT_FAST;
+    while (i < end && isDigit(b[i]!)) i++;
+  }
+  if (b[i] === 0x65 || b[i] === 0x45 /* e E */) {
+    i++;
+    if (b[i] === 0x2b || b[i] === 0x2d) i++;
+    if (i >= end || !isDigit(b[i]!)) throw NOT_FAST;
+    while (i < end && isDigit(b[i]!)) i++;
+  }
+  return i;
+}
+
+/** The string starting at `i` (a quote): where it ends (after the closing quote), and whether it has escapes. */
+function skipString(b: Buffer, i: number, end: number): { end: number; escaped: boolean } {
+  let escaped = false;
+  i++;
+  while (i < end) {
+    const c = b[i]!;
+    if (c === QUOTE) return { end: i + 1, escaped };
+    if (c < 0x20) throw NOT_FAST;
+    if (c === BACKSLASH) {
+      escaped = true;
+      const e = b[i + 1];
+      if (e === 0x75 /* u */) {
+        if (i + 6 > end || !isHex(b[i + 2]!) || !isHex(b[i + 3]!) || !isHex(b[i + 4]!) || !isHex(b[i + 5]!)) throw NOT_FAST;
+        i += 6;
+        continue;
+      }
+      if (e === undefined || !SIMPLE_ESCAPES.has(e)) throw NOT_FAST;
+      i += 2;
+      continue;
+    }
+    i++;
+  }
+  throw NOT_FAST;
+}
+
+/**
+ * The lines of a body of one JSON object per line, each with its envelope, when every line is one the fast
+ * path takes (see `Hec.indexFast`); undefined otherwise. Blank lines are skipped.
+ */
+export function scanEnvelopes(b: Buffer): { count: number; starts: number[]; ends: number[]; meta: Envelope[] } | undefined {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const meta: Envelope[] = [];
+  const n = b.length;
+  let pos = 0;
+  try {
+    while (pos < n) {
+      let end = b.indexOf(0x0a, pos);
+      if (end < 0) end = n;
+      let i = pos;
+      while (i < end && isWs(b[i]!)) i++;
+      if (i < end) {
+        if (b[i] !== 0x7b) return undefined;
+        const m: Envelope = {};
+        let seen = 0;
+        i++;
+        for (;;) {
+          while (i < end && isWs(b[i]!)) i++;
+          if (b[i] !== QUOTE) return undefined;
+          const k = skipString(b, i, end);
+          if (k.escaped) return undefined;
+          const key = ENVELOPE_KEYS.get(b.toString("latin1", i + 1, k.end - 1));
+          // Other members (`fields`, unknown ones) and repeated ones take the general path.
+          if (key === undefined || seen & (1 << key)) return undefined;
+          seen |= 1 << key;
+          i = k.end;
+          while (i < end && isWs(b[i]!)) i++;
+          if (b[i] !== 0x3a) return undefined;
+          i++;
+          while (i < end && isWs(b[i]!)) i++;
+          const vs = i;
+          if (key === 6) {
+            // `event`: any JSON value but null, "" and {} (the general path gives their codes).
+            i = skipValue(b, i, end, 1);
+            const c = b[vs];
+            if (c === 0x6e) return undefined;
+            if (c === QUOTE && i === vs + 2) return undefined;
+            if (c === 0x7b) {
+              let j = vs + 1;
+              while (isWs(b[j]!)) j++;
+              if (b[j] === 0x7d) return undefined;
+            }
+          } else if (key === 1) {
+            // A number; anything else (a string, null) takes the general path, which checks it.
+            if (b[vs] !== 0x2d && !isDigit(b[vs]!)) return undefined;
+            i = skipNumber(b, vs, end);
+            m.time = Number(b.toString("latin1", vs, i));
+          } else {
+            if (b[vs] !== QUOTE) return undefined;
+            const v = skipString(b, vs, end);
+            if (v.escaped) return undefined;
+            i = v.end;
+            const text = b.toString("utf8", vs + 1, i - 1);
+            if (key === 2) m.host = text;
+            else if (key === 3) m.source = text;
+            else if (key === 4) m.sourcetype = text;
+            else m.index = text;
+          }
+          while (i < end && isWs(b[i]!)) i++;
+          if (b[i] === 0x2c) {
+            i++;
+            continue;
+          }
+          if (b[i] !== 0x7d) return undefined;
+          i++;
+          break;
+        }
+        while (i < end && isWs(b[i]!)) i++;
+        if (i < end || !(seen & (1 << 6))) return undefined;
+        starts.push(pos);
+        ends.push(end);
+        meta.push(m);
+      }
+      pos = end + 1;
+    }
+  } catch (e) {
+    if (e === NOT_FAST) return undefined;
+    throw e;
+  }
+  return { count: meta.length, starts, ends, meta };
+}
+
 /**
  * A body with one JSON object per line, parsed: each object and where its line starts and ends. Undefined when
  * any non-blank line is not one JSON object (several on a line, one over several lines, a bad one): the caller
@@ -365,6 +611,21 @@ function readLine(text: string, start: number, end: number): BlockEvent {
 
 function textBlock(text: string): RawBlock {
   return { text: () => text, read: readLine };
+}
+
+/** The `_raw` of the event on bytes [start, end) of a block. */
+function readBytes(bytes: Buffer, start: number, end: number): BlockEvent {
+  const line = bytes.toString("utf8", start, end);
+  return readLine(line, 0, line.length);
+}
+
+function bytesBlock(body: Buffer): RawBlock<Buffer> {
+  return { text: () => body, read: readBytes };
+}
+
+/** A gzipped body kept as it arrived (offsets in its bytes). */
+function gzipBytesBlock(gz: Buffer): RawBlock<Buffer> {
+  return { text: () => gunzipSync(gz), read: readBytes };
 }
 
 /** A gzipped body kept as it arrived: 10 to 20 times smaller than its text. */

@@ -59,12 +59,15 @@ export interface BlockEvent {
   json?: Record<string, unknown>;
 }
 
-/** Text shared by many events (see the module contract). */
-export interface RawBlock {
+/**
+ * Text shared by many events (see the module contract): a string, or UTF-8 bytes (`T` = `Buffer`, offsets in
+ * bytes), whichever the writer found its events in.
+ */
+export interface RawBlock<T extends string | Buffer = string> {
   /** The block's text; called when one of its events is read (the store keeps the last few texts). */
-  text(): string;
+  text(): T;
   /** The event stored at [start, end) of the text. */
-  read(text: string, start: number, end: number): BlockEvent;
+  read(text: T, start: number, end: number): BlockEvent;
 }
 
 export interface ScanOptions {
@@ -206,6 +209,9 @@ export class EventStore {
 
   private readonly strings: string[] = [];
   private readonly stringIds = new Map<string, number>();
+  private readonly lastInterned: (string | undefined)[] = [undefined, undefined, undefined, undefined];
+  private readonly lastIds = new Uint32Array(4);
+  private internNext = 0;
   private readonly time = new Growable(f64(1024), f64);
   private readonly indextime = new Growable(f64(1024), f64);
   private readonly idx = new Growable(u32(1024), u32);
@@ -218,9 +224,9 @@ export class EventStore {
   private readonly blk = new Growable(u32(1024), u32);
   private readonly blkStart = new Growable(u32(1024), u32);
   private readonly blkEnd = new Growable(u32(1024), u32);
-  private readonly blocks: RawBlock[] = [];
+  private readonly blocks: RawBlock<string | Buffer>[] = [];
   /** The last few block texts read, oldest first. */
-  private readonly blockTexts = new Map<number, string>();
+  private readonly blockTexts = new Map<number, string | Buffer>();
   private readonly indexed = new Map<number, Fields>();
   private readonly schemas = new Map<number, DelimitedSchema>();
   private readonly byIndex = new Map<string, IndexRows>();
@@ -246,12 +252,20 @@ export class EventStore {
   }
 
   private intern(s: string): number {
+    // Consecutive events mostly share their metadata: the last few strings interned are checked first.
+    if (s === this.lastInterned[0]) return this.lastIds[0]!;
+    if (s === this.lastInterned[1]) return this.lastIds[1]!;
+    if (s === this.lastInterned[2]) return this.lastIds[2]!;
+    if (s === this.lastInterned[3]) return this.lastIds[3]!;
     let id = this.stringIds.get(s);
     if (id === undefined) {
       id = this.strings.length;
       this.strings.push(s);
       this.stringIds.set(s, id);
     }
+    const k = this.internNext++ & 3;
+    this.lastInterned[k] = s;
+    this.lastIds[k] = id;
     return id;
   }
 
@@ -263,15 +277,15 @@ export class EventStore {
   }
 
   /** Registers a block of text shared by the events `appendFromBlock` adds; returns its id. */
-  addBlock(block: RawBlock): number {
-    this.blocks.push(block);
+  addBlock<T extends string | Buffer>(block: RawBlock<T>): number {
+    this.blocks.push(block as unknown as RawBlock<string | Buffer>);
     return this.blocks.length - 1;
   }
 
   /** Appends one event whose _raw is derived from [start, end) of block `block`'s text; returns its ref. */
   appendFromBlock(e: Omit<EventInput, "raw" | "schema">, block: number, start: number, end: number): number {
     if (!(block >= 0 && block < this.blocks.length)) throw new Error(`unknown block ${block}`);
-    return this.push({ ...e, raw: "" }, block + 1, start, end);
+    return this.push(e as EventInput, block + 1, start, end);
   }
 
   /** Appends one event and returns its ref. */
@@ -295,7 +309,7 @@ export class EventStore {
     this.hostCol.push(this.intern(e.host ?? this.serverName));
     this.src.push(this.intern(e.source ?? "unknown"));
     this.seq.push(rows.rows.len);
-    this.raw.push(e.raw);
+    this.raw.push(blk === 0 ? e.raw : "");
     this.blk.push(blk);
     this.blkStart.push(start);
     this.blkEnd.push(end);

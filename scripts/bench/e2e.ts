@@ -156,6 +156,8 @@ interface Result {
   emulator_cpu_seconds: number;
   emulator_peak_rss_mb: number;
   cpu_us_per_event: number;
+  sidecar_cpu_us_per_event: number;
+  emulator_cpu_us_per_event: number;
   runs: number;
   run_seconds: number;
   /** Per stage, summed over the runs; `other` is the rest of the runs' time (flush and ack waits, job creation). */
@@ -302,6 +304,8 @@ async function runOne(n: number): Promise<Result> {
       emulator_cpu_seconds: round(emuCpu),
       emulator_peak_rss_mb: Math.round(emuPeakKb / 1024),
       cpu_us_per_event: round(((sideCpu + emuCpu) / n) * 1e6, 1),
+      sidecar_cpu_us_per_event: round((sideCpu / n) * 1e6, 1),
+      emulator_cpu_us_per_event: round((emuCpu / n) * 1e6, 1),
       runs: runs.length,
       run_seconds: round(runSeconds),
       split_seconds: {
@@ -352,7 +356,7 @@ for (const n of sizes) {
     const sp = r.split_seconds;
     process.stdout.write(
       `${n} events: ${r.wall_seconds} s wall, ${r.events_per_second} events/s, sidecar peak RSS ${r.peak_rss_mb} MB; ` +
-        `CPU sidecar ${r.sidecar_cpu_seconds} s + emulator ${r.emulator_cpu_seconds} s = ${r.cpu_us_per_event} µs/event; ` +
+        `CPU sidecar ${r.sidecar_cpu_seconds} s (${r.sidecar_cpu_us_per_event} µs/event) + emulator ${r.emulator_cpu_seconds} s (${r.emulator_cpu_us_per_event} µs/event) = ${r.cpu_us_per_event} µs/event; ` +
         `${r.runs} runs ${r.run_seconds} s (pull ${sp.pull}, featurize ${sp.featurize}, score ${sp.score}, explain+write ${sp.explain_write}, other ${sp.other}) ` +
         `+ startup/exit ${r.startup_seconds} s; indexed ${r.indexed}, ${r.distinct_ids} distinct event_id: ${r.ok ? "OK" : "MISMATCH"}; ` +
         `emulator peak RSS ${r.emulator_peak_rss_mb} MB; load ${r.load[0]}→${r.load[1]}; verify ${r.verify_seconds} s\n`,
@@ -377,12 +381,16 @@ const bySize = sizes.map((n) => {
     sidecar_cpu_seconds: mid.sidecar_cpu_seconds,
     emulator_cpu_seconds: mid.emulator_cpu_seconds,
     cpu_us_per_event: cpuUs,
+    sidecar_cpu_us_per_event: median(rs.map((r) => r.sidecar_cpu_us_per_event)),
+    sidecar_cpu_us_per_event_range: range(rs.map((r) => r.sidecar_cpu_us_per_event)),
+    emulator_cpu_us_per_event: median(rs.map((r) => r.emulator_cpu_us_per_event)),
     cpu_us_per_event_range: range(rs.map((r) => r.cpu_us_per_event)),
     // What the CPU cost allows if every core were busy with this and nothing else.
     cpu_bound_events_per_second: Math.round((cores * 1e6) / cpuUs),
     split_seconds: mid.split_seconds,
     startup_seconds: mid.startup_seconds,
     load_range: range(rs.flatMap((r) => r.load)),
+    load_average: round(Math.max(...rs.flatMap((r) => r.load))),
     ok: rs.every((r) => r.ok),
   };
 });
@@ -394,8 +402,14 @@ const summary = {
   peak_rss_mb: Math.max(...bySize.map((s) => s.peak_rss_mb)),
   ...(four ? { events_4m_per_second: four.events_per_second, cpu_us_per_event_4m: four.cpu_us_per_event } : {}),
   cpu_us_per_event: first.cpu_us_per_event,
+  sidecar_cpu_us_per_event: first.sidecar_cpu_us_per_event,
+  emulator_cpu_us_per_event: first.emulator_cpu_us_per_event,
+  ...(four ? { sidecar_cpu_us_per_event_4m: four.sidecar_cpu_us_per_event } : {}),
   emulator_cpu_seconds: first.emulator_cpu_seconds,
   sidecar_cpu_seconds: first.sidecar_cpu_seconds,
+  // The 1-minute load average: the highest seen at the start or end of a run (the machine is shared).
+  load_average: Math.max(...bySize.map((s) => s.load_average)),
+  load_range: range(all.flatMap((r) => r.load)),
   split_seconds: first.split_seconds,
   sizes: bySize,
   repeat,

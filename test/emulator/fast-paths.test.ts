@@ -9,6 +9,7 @@ import { compileSearch } from "../../emulator/search/jobs.ts";
 import { parseZeek } from "../../emulator/seed.ts";
 import { Execution, orderFields } from "../../emulator/spl/run.ts";
 import { EventStore, type RawBlock } from "../../emulator/store/store.ts";
+import { scanEnvelopes } from "../../emulator/hec.ts";
 import { call, login, oneshot, T0 } from "./helpers.ts";
 
 const ZEEK = [
@@ -161,4 +162,76 @@ describe("emulator HEC: one event per line", () => {
     const found = await oneshot(emu.url, auth, "search index=lines sourcetype=numbered", { earliest_time: "0" });
     assert.deepEqual(found.results.map((x) => x.i).sort(), ["0", "1", "4", "5", "6", "7"]);
   });
+});
+
+describe("HEC's fast path (scanEnvelopes)", () => {
+  const env = { time: 1716890000.123456, host: "h", source: "soc-assistant", sourcetype: "soc_assistant:risk", index: "soc_risk" };
+  const good = [
+    JSON.stringify({ ...env, event: { a: 1, b: "x", c: [1, 2, { d: null }], e: true, f: false, g: -0.5e-3, h: "é \u2028 \\ \" \n" } }),
+    JSON.stringify({ time: 1, event: "a string" }),
+    JSON.stringify({ event: [1] }),
+    ` { "event" : { "a" : 1 } , "index" : "x" } \r`,
+    JSON.stringify({ ...env, host: "naïve", event: { x: 0 } }),
+  ];
+  // Valid JSON the fast path leaves to the general path, and invalid JSON it must never take.
+  const general = [
+    JSON.stringify({ ...env, fields: { a: "1" }, event: { a: 1 } }),
+    JSON.stringify({ ...env, event: {} }),
+    JSON.stringify({ ...env, event: "" }),
+    JSON.stringify({ ...env, event: null }),
+    JSON.stringify({ ...env }),
+    JSON.stringify({ ...env, time: "1716890000", event: { a: 1 } }),
+    '{"time":null,"event":{"a":1}}',
+    '{"time":true,"event":{"a":1}}',
+    JSON.stringify({ ...env, host: 'q"uote', event: { a: 1 } }),
+    JSON.stringify({ ...env, index: 3, event: { a: 1 } }),
+    '{"event":{"a":1},"event":{"b":2}}',
+    '{"ti\\u006de":1,"event":{"a":1}}',
+    JSON.stringify([{ event: 1 }]),
+    '{"event":{"a":1}}{"event":{"a":2}}',
+  ];
+  const invalid = [
+    '{"event":{"a":1}',
+    '{"event":{"a":1,}}',
+    '{"event":{"a":01}}',
+    '{"event":{"a":1.}}',
+    '{"event":{"a":.5}}',
+    '{"event":{"a":1e}}',
+    '{"event":{"a":-}}',
+    '{"event":{"a":"tab\there"}}',
+    '{"event":{"a":"\\x"}}',
+    '{"event":{"a":"\\u12g4"}}',
+    '{"event":{"a":tru}}',
+    '{"event":{"a":nul}}',
+    '{"event":{"a" 1}}',
+    '{"event":{a:1}}',
+    '{"event":[1,]}',
+    '{"event":{"a":"unterminated}}',
+    "{'event':1}",
+    '{"event":{"a":1}} x',
+    '{"event":{"a":NaN}}',
+  ];
+  for (const line of good) {
+    it(`takes ${line.slice(0, 60)}`, () => {
+      const b = Buffer.from(`${line}\n\n${line}`);
+      const r = scanEnvelopes(b);
+      assert.ok(r, "taken");
+      assert.equal(r.count, 2);
+      const o = JSON.parse(line) as Record<string, unknown>;
+      for (const k of ["time", "host", "source", "sourcetype", "index"] as const) assert.equal(r.meta[0]![k], o[k], k);
+      assert.equal(b.toString("utf8", r.starts[1], r.ends[1]), line);
+    });
+  }
+  for (const line of [...general, ...invalid]) {
+    it(`leaves ${line.slice(0, 60)} to the general path`, () => {
+      let valid = true;
+      try {
+        JSON.parse(line);
+      } catch {
+        valid = false;
+      }
+      if (invalid.includes(line)) assert.equal(valid, false, "the case is invalid JSON");
+      assert.equal(scanEnvelopes(Buffer.from(`${good[0]}\n${line}`)), undefined);
+    });
+  }
 });
