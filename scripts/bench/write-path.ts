@@ -15,7 +15,7 @@ import { readFile } from "../../sidecar/sources/file/index.ts";
 import { loadScoringModel } from "../../sidecar/scoring/load.ts";
 import { initBackend } from "../../sidecar/tf/backend.ts";
 import { riskBand, riskScore } from "../../sidecar/scoring/risk.ts";
-import { buildRiskEvent, RiskEventWriter, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
+import { buildRiskEvent, eventId, RiskEventWriter, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
 import { Encoder, splitTime } from "../../sidecar/sinks/hec/encode.ts";
 import type { RiskEvent, TopFeature } from "../../sidecar/contract/index.ts";
 
@@ -81,18 +81,21 @@ function writeEncode(n: number): Buffer[] {
   const bodies: Buffer[] = [];
   for (let start = 0; start < n; start += 1000) {
     const m = Math.min(n, start + 1000) - start;
-    const batch = { json: new Array<string>(m), time: new Array<number>(m), ids: new Array<string>(m) };
+    const ids = new Array<string>(m);
+    const time = new Float64Array(m);
     for (let k = 0; k < m; k++) {
+      const e = events[rows[(start + k) % rows.length]!]!;
+      ids[k] = eventId(e);
+      time[k] = writer.time(e);
+    }
+    const json = (k: number): string => {
       const j = (start + k) % rows.length;
       const row = rows[j]!;
       const p = probs[row]!;
       const s = riskScore(p);
-      const e = events[row]!;
-      batch.json[k] = writer.json(e, p, s, riskBand(s), tops[j] as TopFeature[]);
-      batch.time[k] = writer.time(e);
-      batch.ids[k] = batch.json[k]!.slice(13, 77);
-    }
-    for (const post of enc.serializedPosts(batch)) bodies.push(post.body);
+      return writer.json(events[row]!, p, s, riskBand(s), tops[j] as TopFeature[], ids[k]);
+    };
+    for (const post of enc.serializedPosts({ length: m, json, time, ids })) bodies.push(post.body);
   }
   return bodies;
 }

@@ -169,9 +169,9 @@ export class RiskEventWriter {
 
   /**
    * `JSON.stringify(buildRiskEvent(event, …))` without the leading `_time` member: `{"event_id":…}`. The
-   * arguments are `buildRiskEvent`'s.
+   * arguments are `buildRiskEvent`'s, and the event's `eventId` when the caller has it already.
    */
-  json(event: NetEvent, probability: number, riskScore: number, band: RiskBand, top: TopFeature[]): string {
+  json(event: NetEvent, probability: number, riskScore: number, band: RiskBand, top: TopFeature[], id: string = eventId(event)): string {
     const ctx = this.ctx;
     const f = event.fields;
     const o = event.origin;
@@ -192,7 +192,7 @@ export class RiskEventWriter {
     const message = `${riskObject ?? "unknown source"}${target ? ` -> ${target}` : ""} scored ${riskScore} (${band})` + (reasons ? `: ${reasons}` : "");
     const origTime = event.time ?? (splunk ? o.time : null);
     let s =
-      `{"event_id":"${eventId(event)}"${this.head}${num(riskScore)},"risk_band":"${band}","probability":${num(Number(probability.toFixed(6)))}` +
+      `{"event_id":"${id}"${this.head}${num(riskScore)},"risk_band":"${band}","probability":${num(Number(probability.toFixed(6)))}` +
       `${this.threshold}${qOrNull(riskObject)},"risk_object_type":"system","threat_object":${qOrNull(target)},"threat_object_type":"ip_address",` +
       `"risk_message":${q(message)},"search_name":${q(SEARCH_NAME)},"explanation":${q(explanation)},` +
       `"top_feature":${top.length > 0 ? q(top[0]!.feature) : "null"},"top_features":[${topJson}]${this.modelPart}` +

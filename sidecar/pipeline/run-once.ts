@@ -15,7 +15,7 @@ import type { EventSource } from "../sources/source.ts";
 import type { Sink, SinkResult } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
-import { buildRiskEvent, RiskEventWriter } from "./risk-event.ts";
+import { buildRiskEvent, eventId, RiskEventWriter } from "./risk-event.ts";
 
 /**
  * What one run reports: the run event's fields this module knows (the recorder adds `_time` and `lag_seconds`;
@@ -155,23 +155,31 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     for (let i = 0; i < probs.length; i++) report.by_band[riskBand(riskScore(probs[i]!))]++;
     report.events_scored += probs.length;
     if (keep.length > 0 && sink.sendSerialized) {
-      // Serialized once, straight to JSON text; an object is built only for an event that enters the top list.
+      // Each event is serialized once, straight to JSON text, when the sink writes it out; an object is built
+      // only for an event that enters the top list.
       const n = keep.length;
-      const batch = { json: new Array<string>(n), time: new Array<number>(n), ids: new Array<string>(n) };
+      const ids = new Array<string>(n);
+      const time = new Float64Array(n);
       const top = report.top;
       for (let j = 0; j < n; j++) {
-        const row = keep[j]!;
-        const p = probs[row]!;
-        const s = riskScore(p);
-        const band = riskBand(s);
         const e = kept[j]!;
-        batch.json[j] = writer.json(e, p, s, band, tops[j]!);
-        batch.time[j] = writer.time(e);
-        // The id is the text's first member: `{"event_id":"<64 hex>"`.
-        batch.ids[j] = batch.json[j]!.slice(13, 77);
-        if (top.length < topN || Number(p.toFixed(6)) > top[top.length - 1]!.probability) mergeTop(top, [buildRiskEvent(e, p, s, band, tops[j]!, ctx)], topN);
+        ids[j] = eventId(e);
+        time[j] = writer.time(e);
+        const p = probs[keep[j]!]!;
+        if (top.length < topN || Number(p.toFixed(6)) > top[top.length - 1]!.probability) {
+          const s = riskScore(p);
+          mergeTop(top, [buildRiskEvent(e, p, s, riskBand(s), tops[j]!, ctx)], topN);
+        }
       }
-      await queueSend(sink.sendSerialized(batch), n);
+      const json = (j: number): string => {
+        const p = probs[keep[j]!]!;
+        const s = riskScore(p);
+        const text = writer.json(kept[j]!, p, s, riskBand(s), tops[j]!, ids[j]);
+        // Let go of the event once it is written out.
+        kept[j] = undefined as unknown as NetEvent;
+        return text;
+      };
+      await queueSend(sink.sendSerialized({ length: n, json, time, ids }), n);
     } else if (keep.length > 0) {
       const out = new Array<RiskEvent>(keep.length);
       for (let j = 0; j < keep.length; j++) {

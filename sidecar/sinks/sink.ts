@@ -16,13 +16,16 @@ export type SinkResult =
   | { kind: "failure"; reason: string };
 
 /**
- * Records the caller has already serialized, for `Sink.sendSerialized`: record i is the JSON object `json[i]`
- * (without a `_time` member) whose `_time` is `time[i]` (epoch seconds) and whose `event_id` is `ids[i]`.
+ * Records the caller serializes, for `Sink.sendSerialized`: record i is the JSON object `json(i)` (without a
+ * `_time` member) whose `_time` is `time[i]` (epoch seconds) and whose `event_id` is `ids[i]`. The sink calls
+ * `json(i)` once per record, in order, when it writes the record out: the texts are built one at a time and
+ * die young instead of all living until the batch is encoded.
  */
 export interface SerializedBatch {
-  json: string[];
-  time: number[];
-  ids: string[];
+  length: number;
+  json(i: number): string;
+  time: ArrayLike<number>;
+  ids: readonly string[];
 }
 
 export interface Sink<T> {

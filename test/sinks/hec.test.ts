@@ -383,25 +383,32 @@ describe("HecSink on the wire", () => {
   it("posts the same bytes for records serialized by the caller (sendSerialized) as for the records (send)", async (t) => {
     const cap = await captureServer();
     t.after(() => cap.close());
-    const events = riskEvents("serialized", 7, 300);
-    const bodies: string[][] = [];
-    for (const serialized of [false, true]) {
-      cap.requests.length = 0;
-      const s = new HecSink({ url: cap.url, token: new Secret("t"), index: "i", host: "h", ack: false, batchMaxEvents: 3 });
-      t.after(() => s.shutdown());
-      await s.start();
-      const r = serialized
-        ? await s.sendSerialized({
-            json: events.map(({ _time: _, ...rest }) => JSON.stringify(rest)),
-            time: events.map((e) => e._time),
-            ids: events.map((e) => e.event_id),
-          })
-        : await s.send(events);
-      assert.deepEqual(r, { kind: "success" });
-      bodies.push(cap.requests.map((q) => q.text).sort());
+    const events = riskEvents("serialized", 9, 300);
+    events[4] = { ...events[4], explanation: "naïve ✓ \u2028 \"q\" ".repeat(40) }; // multi-byte UTF-8
+    events[6] = { ...events[6], explanation: "x".repeat(5000) }; // larger than a post's byte bound alone
+    events[7] = { ...events[7], _time: Number.NaN };
+    const line = JSON.stringify({ time: events[0]._time, host: "h", source: "soc-assistant", sourcetype: "soc_assistant:risk", index: "i", event: { ...events[0], _time: undefined } });
+    for (const bounds of [{ batchMaxEvents: 3 }, { batchMaxBytes: Math.floor(Buffer.byteLength(line) * 2.5) }, { batchMaxBytes: 1 }]) {
+      const bodies: string[][] = [];
+      for (const serialized of [false, true]) {
+        cap.requests.length = 0;
+        const s = new HecSink({ url: cap.url, token: new Secret("t"), index: "i", host: "h", ack: false, ...bounds });
+        t.after(() => s.shutdown());
+        await s.start();
+        const r = serialized
+          ? await s.sendSerialized({
+              length: events.length,
+              json: (i) => JSON.stringify({ ...events[i], _time: undefined }),
+              time: events.map((e) => e._time),
+              ids: events.map((e) => e.event_id),
+            })
+          : await s.send(events);
+        assert.deepEqual(r, { kind: "success" });
+        bodies.push(cap.requests.map((q) => q.text).sort());
+      }
+      assert.ok(bodies[0]!.length >= 3, JSON.stringify(bounds));
+      assert.deepEqual(bodies[1], bodies[0], JSON.stringify(bounds));
     }
-    assert.equal(bodies[0]!.length, 3);
-    assert.deepEqual(bodies[1], bodies[0]);
   });
 
   it("returns a load balancer's sticky-session cookie on every later request of the channel", async (t) => {
