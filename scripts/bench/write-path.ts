@@ -118,5 +118,6 @@ for (const level of a.levels.split(",").map(Number)) {
   results[`gzip${level}_bytes`] = (wire / N).toFixed(0);
 }
 void readFileSync;
+if (process.env.DUMP) (await import("node:fs")).writeFileSync(process.env.DUMP, JSON.stringify(bodies2.map((b) => b.toString())));
 if (process.env.PEEK) process.stdout.write(bodies[0]!.toString().split("\n").slice(0, Number(process.env.PEEK)).join("\n") + "\n");
 process.stdout.write(JSON.stringify(results) + "\n");

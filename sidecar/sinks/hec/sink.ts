@@ -62,7 +62,7 @@ export interface HecSinkOptions<T> {
   retry?: PostRetryTuning;
   /** Ack polling interval: starts at `minMs`, doubles up to `maxMs` (defaults: policy `hec.ack`, 250 ms, 5 s). */
   ackPoll?: { minMs?: number; maxMs?: number };
-  /** zlib level 1-9 (default 1). */
+  /** zlib level 1-9 (default 2, see `encode.ts`). */
   gzipLevel?: number;
 }
 
