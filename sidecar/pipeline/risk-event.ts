@@ -134,6 +134,30 @@ function num(n: number): string {
   return n - n === 0 ? String(n) : "null";
 }
 
+/**
+ * Numeric strings that are already what `String(toNumber(v))` gives (an integer of at most 15 digits, or a
+ * decimal of at most 15 digits, at least 1e-6, without trailing zeros): copied as they are.
+ */
+const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d{0,14}|0\.0{0,5}[1-9](?:\d*[1-9])?|[1-9]\d*\.\d*[1-9])$/;
+
+/** `num(toNumber(v))` for a CIM value, or undefined when it is not a number. */
+function cimNumber(v: string | number): string | undefined {
+  if (typeof v === "string" && v.length <= 16 && CANONICAL_NUMBER.test(v) && v !== "-0") return v;
+  const n = toNumber(v);
+  return n === undefined ? undefined : num(n);
+}
+
+/** `num(Number(p.toFixed(6)))` for a probability (0 to 1): `toFixed`'s digits without trailing zeros. */
+function probabilityJson(p: number): string {
+  if (!(p >= 0 && p <= 1)) return num(Number(p.toFixed(6)));
+  let t = p.toFixed(6);
+  let end = t.length;
+  while (t.charCodeAt(end - 1) === 48 /* 0 */) end--;
+  if (t.charCodeAt(end - 1) === 46 /* . */) end--;
+  if (end !== t.length) t = t.slice(0, end);
+  return t;
+}
+
 function qOrNull(s: string | null): string {
   return s === null ? "null" : q(s);
 }
@@ -192,7 +216,7 @@ export class RiskEventWriter {
     const message = `${riskObject ?? "unknown source"}${target ? ` -> ${target}` : ""} scored ${riskScore} (${band})` + (reasons ? `: ${reasons}` : "");
     const origTime = event.time ?? (splunk ? o.time : null);
     let s =
-      `{"event_id":"${id}"${this.head}${num(riskScore)},"risk_band":"${band}","probability":${num(Number(probability.toFixed(6)))}` +
+      `{"event_id":"${id}"${this.head}${num(riskScore)},"risk_band":"${band}","probability":${probabilityJson(probability)}` +
       `${this.threshold}${qOrNull(riskObject)},"risk_object_type":"system","threat_object":${qOrNull(target)},"threat_object_type":"ip_address",` +
       `"risk_message":${q(message)},"search_name":${q(SEARCH_NAME)},"explanation":${q(explanation)},` +
       `"top_feature":${top.length > 0 ? q(top[0]!.feature) : "null"},"top_features":[${topJson}]${this.modelPart}` +
@@ -205,8 +229,8 @@ export class RiskEventWriter {
       const v = f[name];
       if (v === undefined) continue;
       if (NUMERIC_CIM.has(name)) {
-        const n = toNumber(v);
-        if (n !== undefined) s += `,"${name}":${num(n)}`;
+        const n = cimNumber(v);
+        if (n !== undefined) s += `,"${name}":${n}`;
       } else {
         s += `,"${name}":${q(String(v))}`;
       }

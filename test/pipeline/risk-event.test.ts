@@ -59,13 +59,30 @@ describe("RiskEventWriter", () => {
     splunk({ src_ip: 42 as unknown as string, dest_ip: "" }),
     file({ src_ip: "10.0.0.5", bytes_in: 1.5e-7, bytes_out: -0 }, 1_700_000_000),
     file({}),
+    ...["0", "-0", "007", "1.50", "0.000004", "0.0000001", "0.0000010", "-0.5", "123456789012345", "1234567890123456", "12345678901234567890123", "1e3", "+5", "5.", ".5", " 5", "0x1f", "1.000000000000001"].map((v) =>
+      splunk({ src_port: v, duration: v, bytes_in: v }),
+    ),
   ];
+  // Numeric strings as sensors write them: integers and decimals of every magnitude, with and without trailing zeros.
+  let seed = 7;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const numbers = Array.from({ length: 3000 }, () => (rnd() < 0.5 ? "-" : "") + (rnd() * 10 ** Math.floor(rnd() * 22 - 9)).toFixed(Math.floor(rnd() * 12)));
 
   it("gives JSON.stringify of buildRiskEvent's event without _time, byte for byte, and its _time", () => {
     const writer = new RiskEventWriter(ctx);
+    for (const v of numbers) {
+      const e = splunk({ duration: v, bytes_out: v });
+      const { _time: _, ...rest } = buildRiskEvent(e, 0.5, 50, "medium", [], ctx);
+      assert.equal(writer.json(e, 0.5, 50, "medium", []), JSON.stringify(rest), v);
+    }
+    for (let k = 0; k < 3000; k++) {
+      const p = rnd() ** 3;
+      const { _time: _, ...rest } = buildRiskEvent(events[0]!, p, 0, "informational", [], ctx);
+      assert.equal(writer.json(events[0]!, p, 0, "informational", []), JSON.stringify(rest), String(p));
+    }
     for (const e of events) {
       for (const top of tops) {
-        for (const [p, s, band] of [[0.999769, 100, "critical"], [0.123456789, 12, "informational"], [0, 0, "informational"]] as const) {
+        for (const [p, s, band] of [[0.999769, 100, "critical"], [0.123456789, 12, "informational"], [0, 0, "informational"], [1, 100, "critical"], [0.0000004, 0, "informational"], [0.00000051, 0, "informational"], [0.1, 10, "informational"], [Number.NaN, 0, "informational"]] as const) {
           const object = buildRiskEvent(e, p, s, band, top, ctx);
           const { _time, ...rest } = object;
           assert.equal(writer.json(e, p, s, band, top), JSON.stringify(rest));
