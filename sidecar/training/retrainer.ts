@@ -8,12 +8,16 @@
  * Contract:
  * - `trigger` starts a run and returns at once: `{ started: true, id }`, or `{ busy: true, id }` (the id of
  *   the run in flight) when one is running; nothing is queued. `run` is the same but resolves with the outcome.
+ *   "Running" spans processes: a lock file in the model's registry directory (`.retrain.lock`, holding the
+ *   pid and run id; a dead pid's lock is taken over) keeps the CLI and a running sidecar from training at once.
  * - A run whose data cannot train (too few rows, one class, no label field), or whose challenger loses, or
  *   whose promotion is refused changes nothing but the registry's new non-current version (none when the
  *   data failed) and writes the reason in the model event and the outcome.
  * - `shutdown` stops a run in flight (the worker is terminated; nothing is promoted) and is idempotent.
  */
 import { randomUUID } from "node:crypto";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ModelActor, ModelEvent } from "../contract/index.ts";
 import { ModelRegistry } from "../registry/registry.ts";
@@ -85,14 +89,16 @@ export class Retrainer {
 
   /** Starts a retraining unless one is running. */
   trigger(req: RetrainRequest): TriggerResult {
-    if (this.running) {
-      this.refused++;
-      logEvent("retrain_refused", { running: this.running.id, actor: req.actor.kind });
-      return { busy: true, id: this.running.id };
-    }
     const id = randomUUID();
+    const holder = this.running?.id ?? this.lock(id);
+    if (holder !== null) {
+      this.refused++;
+      logEvent("retrain_refused", { running: holder, actor: req.actor.kind });
+      return { busy: true, id: holder };
+    }
     const promise = this.execute(id, req).finally(() => {
       this.running = undefined;
+      rmSync(this.lockPath, { force: true });
     });
     this.running = { id, actor: req.actor, started_at: new Date().toISOString(), promise };
     promise.catch(() => undefined);
@@ -130,6 +136,34 @@ export class Retrainer {
     this.stopped = true;
     await this.worker?.terminate();
     await this.running?.promise.catch(() => undefined);
+  }
+
+  private get lockPath(): string {
+    return join(this.o.registryDir, this.o.name, ".retrain.lock");
+  }
+
+  /** Takes the cross-process lock for run `id`; returns null, or the id of the run holding it. */
+  private lock(id: string): string | null {
+    mkdirSync(join(this.o.registryDir, this.o.name), { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = openSync(this.lockPath, "wx");
+        writeSync(fd, JSON.stringify({ pid: process.pid, id }));
+        closeSync(fd);
+        return null;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      }
+      let other: { pid?: number; id?: string } = {};
+      try {
+        other = JSON.parse(readFileSync(this.lockPath, "utf8")) as typeof other;
+      } catch {
+        // torn or empty: treated as stale
+      }
+      if (typeof other.pid === "number" && other.pid !== process.pid && alive(other.pid)) return other.id ?? "another process";
+      rmSync(this.lockPath, { force: true });
+    }
+    return "another process";
   }
 
   private async execute(id: string, req: RetrainRequest): Promise<RetrainOutcome> {
@@ -213,6 +247,15 @@ export class Retrainer {
         settled = true;
       });
     });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
