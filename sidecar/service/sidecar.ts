@@ -64,6 +64,7 @@ export class Sidecar {
       minRiskScore: config.sink.min_risk_score,
       destination: wiring.destination,
       lagSeconds: wiring.lagSeconds,
+      driftThreshold: config.retrain.drift_threshold,
       out,
     });
     this.scheduler = new Scheduler({
