@@ -9,10 +9,11 @@
  * retries the same window.
  */
 import type { Config } from "./config/schema.ts";
-import { CIM_COPY_FIELDS, RUN_SOURCETYPE } from "./contract/risk-event.ts";
+import { CIM_COPY_FIELDS, RUN_SOURCETYPE } from "./contract/index.ts";
 import { ApiServer } from "./api/server.ts";
 import { CheckpointStore } from "./pipeline/checkpoint.ts";
-import { runOnce, type EventSource, type RunReport } from "./pipeline/run-once.ts";
+import { runOnce, type RunReport } from "./pipeline/run-once.ts";
+import type { EventSource } from "./sources/source.ts";
 import { Scheduler } from "./pipeline/scheduler.ts";
 import { wire, type Wiring } from "./pipeline/wiring.ts";
 import { checkInputFields, loadScoringModel, type LoadedScoringModel } from "./scoring/load.ts";

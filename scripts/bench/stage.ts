@@ -23,7 +23,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import type { RiskEvent } from "../../sidecar/contract/risk-event.ts";
-import type { RunReport, ScoringModel } from "../../sidecar/pipeline/run-once.ts";
+import type { RunReport } from "../../sidecar/pipeline/run-once.ts";
+import type { ScoringModel } from "../../sidecar/scoring/model.ts";
 import type { Sink } from "../../sidecar/sinks/sink.ts";
 import { openFileSource } from "../../sidecar/sources/file/index.ts";
 
@@ -109,6 +110,7 @@ async function main(): Promise<void> {
       const metadata = registry.readMetadata(name, version);
       model = {
         name,
+        kind: "supervised",
         version,
         featureSchema: metadata.feature_schema,
         threshold: metadata.threshold,

@@ -4,7 +4,8 @@
  */
 import { rmSync } from "node:fs";
 import type { RiskEvent } from "../contract/risk-event.ts";
-import { runOnce, type EventSource } from "../pipeline/run-once.ts";
+import { runOnce } from "../pipeline/run-once.ts";
+import type { EventSource } from "../sources/source.ts";
 import { FileSink } from "../sinks/file.ts";
 import { checkInputFields, loadScoringModel } from "../scoring/load.ts";
 import { openFileSource, type FileSourceOptions } from "../sources/file/index.ts";

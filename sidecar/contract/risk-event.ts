@@ -1,24 +1,46 @@
 /**
- * The risk event (`soc_assistant:risk`): the contract between the sidecar and the Splunk app. The app's
- * dashboards, saved searches and their tests use `RISK_EVENT_FIELDS`, so renaming a field here breaks a test,
- * not an analyst's dashboard. Flat JSON so Splunk extracts every field; `top_features` becomes the multivalue
- * fields `top_features{}.feature`, `top_features{}.value`, `top_features{}.contribution`.
+ * The risk event (`soc_assistant:risk`): one scored network event, the contract between the sidecar and the
+ * Splunk app. FROZEN (see `index.ts`). The app's dashboards, saved searches and their tests use
+ * `RISK_EVENT_FIELDS`, so renaming a field here breaks a test, not an analyst's dashboard. Flat JSON so Splunk
+ * extracts every field; `top_features` becomes the multivalue fields `top_features{}.feature`,
+ * `top_features{}.value`, `top_features{}.contribution`.
+ *
+ * Schema only: no Node imports, no code beyond constants (the builder is `sidecar/pipeline/risk-event.ts`).
  */
-import { createHash } from "node:crypto";
-import { basename } from "node:path";
-import type { NetEvent } from "../sources/event.ts";
 
 export const RISK_SOURCETYPE = "soc_assistant:risk";
-export const RUN_SOURCETYPE = "soc_assistant:run";
-export const MODEL_SOURCETYPE = "soc_assistant:model";
+/** `search_name` of every risk event, as Splunk ES's risk-based alerting expects one. */
 export const SEARCH_NAME = "SOC Assistant - Network Threat Model";
 
 export type RiskBand = "informational" | "low" | "medium" | "high" | "critical";
 
+/**
+ * The bands of Splunk's risk-based alerting, lowest first: an integer `risk_score` from `min` to `max`
+ * (both inclusive) is in `band`. 0–20 informational, 21–40 low, 41–60 medium, 61–80 high, 81–100 critical.
+ */
+export const RISK_BANDS = [
+  { band: "informational", min: 0, max: 20 },
+  { band: "low", min: 21, max: 40 },
+  { band: "medium", min: 41, max: 60 },
+  { band: "high", min: 61, max: 80 },
+  { band: "critical", min: 81, max: 100 },
+] as const satisfies readonly { band: RiskBand; min: number; max: number }[];
+
+/**
+ * What kind of model scored: `supervised` (trained on labels; every model today) or `unsupervised` (an anomaly
+ * model, whose score means "unusual", not "attack").
+ */
+export type ModelKind = "supervised" | "unsupervised";
+export const MODEL_KINDS = ["supervised", "unsupervised"] as const satisfies readonly ModelKind[];
+
 export interface TopFeature {
   /** A source field (never a derived or one-hot column: those are summed back to their field). */
   feature: string;
-  /** The event's value of that field in original units; null when the event lacked it. */
+  /**
+   * The event's value of that field in original units: a number for a numeric field (as the model read it),
+   * the source's string for a categorical one; null when the event lacked it or, for a numeric field, when its
+   * value was not a number (the model read both as missing).
+   */
   value: string | number | null;
   /**
    * How much this field raises the event's calibrated log-odds of being an attack, against the field at its
@@ -42,17 +64,32 @@ export const CIM_COPY_FIELDS = [
   "duration",
   "action",
 ] as const;
-const NUMERIC_CIM = new Set(["src_port", "dest_port", "bytes_in", "bytes_out", "packets_in", "packets_out", "duration"]);
+
+/** The CIM copies that are numbers (a value that is not a number is left out of the event, never 0). */
+export const CIM_NUMERIC_FIELDS = [
+  "src_port",
+  "dest_port",
+  "bytes_in",
+  "bytes_out",
+  "packets_in",
+  "packets_out",
+  "duration",
+] as const satisfies readonly (typeof CIM_COPY_FIELDS)[number][];
 
 export interface RiskEvent {
   /** Original event time, epoch seconds (HEC `time`; Splunk's `_time`). */
   _time: number;
+  /** The idempotency key (hex SHA-256; the rule is in `sidecar/pipeline/risk-event.ts`). */
   event_id: string;
   run_id: string;
+  /** ISO 8601, when the run started. */
   scored_at: string;
+  /** Integer 0–100: `round(100 × probability)`. */
   risk_score: number;
   risk_band: RiskBand;
+  /** Calibrated model output, 0–1, 6 decimals. */
   probability: number;
+  /** The model's decision threshold, in probability units. */
   threshold: number;
   risk_object: string | null;
   risk_object_type: "system";
@@ -64,7 +101,9 @@ export interface RiskEvent {
   top_feature: string | null;
   top_features: TopFeature[];
   model_name: string;
+  model_kind: ModelKind;
   model_version: string;
+  /** Hash of the model's feature spec. */
   feature_schema: string;
   orig_index: string | null;
   orig_sourcetype: string | null;
@@ -108,6 +147,7 @@ export const RISK_EVENT_FIELDS = [
   "top_feature",
   "top_features",
   "model_name",
+  "model_kind",
   "model_version",
   "feature_schema",
   "orig_index",
@@ -120,97 +160,8 @@ export const RISK_EVENT_FIELDS = [
   ...CIM_COPY_FIELDS,
 ] as const satisfies readonly (keyof RiskEvent)[];
 
-/**
- * The idempotency key. Splunk events: hex SHA-256 of `index + "|" + _raw` (what SPL's `sha256(index."|"._raw)`
- * gives). File events: hex SHA-256 of `basename(file) + "|" + line number + "|" + line`; the base name, so the
- * same file scored from another directory keeps its ids.
- */
-export function eventId(event: NetEvent): string {
-  const o = event.origin;
-  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${basename(o.file)}|${o.line}|${o.raw}`;
-  return createHash("sha256").update(key).digest("hex");
-}
-
-export interface RiskContext {
-  runId: string;
-  scoredAt: string;
-  model: { name: string; version: string; featureSchema: string; threshold: number };
-  riskObjectField: string;
-  threatObjectField: string;
-}
-
-function str(v: unknown): string | null {
-  return v === undefined || v === null || v === "" ? null : String(v);
-}
-
-function formatValue(v: string | number | null): string {
-  if (v === null) return "missing";
-  if (typeof v === "number") return Number.isInteger(v) ? String(v) : String(Number(v.toPrecision(4)));
-  return v;
-}
-
-/** One readable line: `conn_state=S0 (+0.31), duration=missing (+0.12)`. */
-export function explanationText(top: TopFeature[]): string {
-  if (top.length === 0) return "no single field raised the score above the training average";
-  return top.map((t) => `${t.feature}=${formatValue(t.value)} (+${t.contribution.toFixed(2)})`).join(", ");
-}
-
-export function buildRiskEvent(
-  event: NetEvent,
-  probability: number,
-  riskScore: number,
-  band: RiskBand,
-  top: TopFeature[],
-  ctx: RiskContext,
-): RiskEvent {
-  const f = event.fields;
-  const o = event.origin;
-  const riskObject = str(f[ctx.riskObjectField]);
-  const explanation = explanationText(top);
-  const reasons = top.slice(0, 3).map((t) => `${t.feature}=${formatValue(t.value)}`).join(", ");
-  const subject = riskObject ?? "unknown source";
-  const target = str(f[ctx.threatObjectField]);
-  const risk_message =
-    `${subject}${target ? ` -> ${target}` : ""} scored ${riskScore} (${band})` + (reasons ? `: ${reasons}` : "");
-  const e: RiskEvent = {
-    _time: event.time ?? (o.kind === "splunk" ? o.time : Date.parse(ctx.scoredAt) / 1000),
-    event_id: eventId(event),
-    run_id: ctx.runId,
-    scored_at: ctx.scoredAt,
-    risk_score: riskScore,
-    risk_band: band,
-    probability: Number(probability.toFixed(6)),
-    threshold: ctx.model.threshold,
-    risk_object: riskObject,
-    risk_object_type: "system",
-    threat_object: target,
-    threat_object_type: "ip_address",
-    risk_message,
-    search_name: SEARCH_NAME,
-    explanation,
-    top_feature: top[0]?.feature ?? null,
-    top_features: top,
-    model_name: ctx.model.name,
-    model_version: ctx.model.version,
-    feature_schema: ctx.model.featureSchema,
-    orig_index: o.kind === "splunk" ? o.index : null,
-    orig_sourcetype: o.kind === "splunk" ? o.sourcetype : null,
-    orig_host: o.kind === "splunk" ? o.host : null,
-    orig_source: o.kind === "splunk" ? o.source : o.file,
-    orig_cd: o.kind === "splunk" ? o.cd : null,
-    orig_time: event.time ?? (o.kind === "splunk" ? o.time : null),
-    orig_line: o.kind === "file" ? o.line : null,
-  };
-  const out = e as unknown as Record<string, unknown>;
-  for (const name of CIM_COPY_FIELDS) {
-    const v = f[name];
-    if (v === undefined) continue;
-    if (NUMERIC_CIM.has(name)) {
-      const n = typeof v === "number" ? v : Number(v);
-      if (v !== "" && Number.isFinite(n)) out[name] = n;
-    } else {
-      out[name] = String(v);
-    }
-  }
-  return e;
-}
+/** The fields every risk event carries (the CIM copies are present only when the original had them). */
+export const RISK_EVENT_REQUIRED_FIELDS = RISK_EVENT_FIELDS.filter(
+  (f): f is Exclude<(typeof RISK_EVENT_FIELDS)[number], (typeof CIM_COPY_FIELDS)[number]> =>
+    !(CIM_COPY_FIELDS as readonly string[]).includes(f),
+);

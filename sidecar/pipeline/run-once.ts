@@ -9,77 +9,22 @@
  * and sent) in order. ADR 0009 has the measurements behind the batch sizes.
  */
 import { randomUUID } from "node:crypto";
-import type { Fields, NetEvent, RejectedRow } from "../sources/event.ts";
+import type { RiskEvent, RunEvent, TopFeature } from "../contract/index.ts";
+import type { NetEvent } from "../sources/event.ts";
+import type { EventSource } from "../sources/source.ts";
 import type { Sink } from "../sinks/sink.ts";
-import {
-  buildRiskEvent,
-  type RiskBand,
-  type RiskEvent,
-  type TopFeature,
-} from "../contract/risk-event.ts";
+import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
+import { buildRiskEvent } from "./risk-event.ts";
 
-/** A loaded model, ready to score: what the pipeline needs of features + scoring + explanations. */
-export interface ScoringModel {
-  name: string;
-  version: string;
-  featureSchema: string;
-  /** Decision threshold on the calibrated probability. */
-  threshold: number;
-  /** Input row width. */
-  width: number;
-  featurize(fields: Fields, out: Float32Array, offset: number): void;
-  /** Calibrated probabilities for `rows` rows of `x`. May transfer (detach) `x`. */
-  score(x: Float32Array, rows: number): Promise<Float32Array>;
-  /** Top contributing source fields for each of the given rows (`x` holds exactly these rows). */
-  explain(x: Float32Array, rows: number, events: NetEvent[]): Promise<TopFeature[][]>;
-  /**
-   * What the pipeline asks of a batch (`events[i]` for row i), in one step: the probabilities of every row, the
-   * rows whose risk score is at least `minRiskScore` (ascending), and their top fields (as `score` then
-   * `explain` of those rows would give). May transfer (detach) `x`.
-   */
-  assess(x: Float32Array, rows: number, minRiskScore: number, events: NetEvent[]): Promise<{ probs: Float32Array; keep: ArrayLike<number>; tops: TopFeature[][] }>;
-}
-
-export interface SourceBatch {
-  events: NetEvent[];
-  rejected: RejectedRow[];
-}
-
-/** A source pulls one window at a time. Positions are JSON values owned by the source. */
-export interface EventSource<W = unknown> {
-  readonly name: string;
-  /** The next window after `position` (undefined on the first run), or null when there is nothing new. */
-  plan(position: unknown): Promise<W | null>;
-  read(window: W): AsyncIterable<SourceBatch>;
-  /** The position to commit once `window` is fully written. */
-  endPosition(window: W): unknown;
-}
-
-export interface RunReport {
-  run_id: string;
-  source: string;
-  started_at: string;
-  duration_seconds: number;
-  window: unknown;
-  events_pulled: number;
-  events_scored: number;
-  events_written: number;
-  events_rejected: number;
-  /** First few rejected rows, with line numbers and reasons. */
-  rejected_samples: RejectedRow[];
-  by_band: Record<RiskBand, number>;
-  model_name: string;
-  model_version: string;
-  committed: boolean;
-  error: string | null;
+/**
+ * What one run reports: the run event's fields this module knows (the recorder adds `_time` and `lag_seconds`;
+ * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
+ */
+export interface RunReport
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "events_dropped" | "invalid_values" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
-  /**
-   * Main-thread time spent: waiting for the source's batches (`pull`), featurizing, waiting for a batch's scores
-   * and explanations (`score`; the workers compute both), building the risk events and writing (`explain_write`).
-   */
-  seconds: { pull: number; featurize: number; score: number; explain_write: number };
 }
 
 export interface RunOptions {
@@ -140,6 +85,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     rejected_samples: [],
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
+    model_kind: m.kind,
     model_version: m.version,
     committed: false,
     error: null,
@@ -149,7 +95,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   const ctx = {
     runId: report.run_id,
     scoredAt: started.toISOString(),
-    model: { name: m.name, version: m.version, featureSchema: m.featureSchema, threshold: m.threshold },
+    model: { name: m.name, kind: m.kind, version: m.version, featureSchema: m.featureSchema, threshold: m.threshold },
     riskObjectField: opts.riskObjectField ?? "src_ip",
     threatObjectField: opts.threatObjectField ?? "dest_ip",
   };

@@ -4,7 +4,7 @@
  * with `soc_assistant:risk` and `soc_assistant:run`), and a readiness check that says what to fix.
  */
 import type { Config } from "../config/schema.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../contract/risk-event.ts";
+import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
 import { FileSink } from "../sinks/file.ts";
 import { HecSink, hecSinkOptions } from "../sinks/hec.ts";
 import type { Sink } from "../sinks/sink.ts";
@@ -14,7 +14,7 @@ import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
 import { logEvent } from "../telemetry/log.ts";
-import type { EventSource } from "./run-once.ts";
+import type { EventSource } from "../sources/source.ts";
 
 export type RunRecord = Record<string, unknown> & { _time: number };
 

@@ -18,12 +18,10 @@
  * event's value of the field as the source gave it (numbers for numeric fields given as numeric strings), or
  * null when absent.
  */
-import type { TopFeature } from "../contract/risk-event.ts";
+import type { TopFeature } from "../contract/index.ts";
 import type { FeatureSpec } from "../features/spec.ts";
 import type { FieldValue, Fields } from "../sources/event.ts";
 import { riskScore } from "./risk.ts";
-
-export { explanationText } from "../contract/risk-event.ts";
 
 /** Scores rows of the model's input: a `Scorer`'s `score` or `scoreLogit`, or a pool's. */
 export type ScoreFn = (x: Float32Array, rows: number) => Float32Array | Promise<Float32Array>;

@@ -4,11 +4,11 @@
  * checked against the fields the input provides before anything is scored.
  */
 import { compileFeaturizer, missingFields } from "../features/featurize.ts";
-import type { ScoringModel } from "../pipeline/run-once.ts";
 import type { ModelMetadata } from "../registry/metadata.ts";
 import { ModelRegistry } from "../registry/registry.ts";
 import type { BackendPreference } from "../tf/backend.ts";
 import { extractDense } from "./dense.ts";
+import type { ScoringModel } from "./model.ts";
 import { Explainer } from "./explain.ts";
 import { ScoringPool } from "./pool.ts";
 import { Scorer } from "./scorer.ts";
@@ -82,6 +82,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
   }
   return {
     name: metadata.name,
+    kind: "supervised",
     version: metadata.version,
     featureSchema: metadata.feature_schema,
     threshold: metadata.threshold,

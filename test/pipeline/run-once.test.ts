@@ -1,7 +1,9 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { RiskEvent, TopFeature } from "../../sidecar/contract/risk-event.ts";
-import { runOnce, type EventSource, type ScoringModel, type SourceBatch } from "../../sidecar/pipeline/run-once.ts";
+import type { RiskEvent, TopFeature } from "../../sidecar/contract/index.ts";
+import { runOnce } from "../../sidecar/pipeline/run-once.ts";
+import type { ScoringModel } from "../../sidecar/scoring/model.ts";
+import type { EventSource, SourceBatch } from "../../sidecar/sources/source.ts";
 import type { Sink, SinkResult } from "../../sidecar/sinks/sink.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
 
@@ -22,6 +24,7 @@ function source(batches: SourceBatch[]): EventSource<true> {
 function model(log: { scoreRows: number[]; explained: number[][] }): ScoringModel {
   const m: ScoringModel = {
     name: "fake",
+    kind: "supervised",
     version: "v0001",
     featureSchema: "abc",
     threshold: 0.5,

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "../../sidecar/tf/index.ts";
 import type { ColumnSpec, FeatureSpec } from "../../sidecar/features/spec.ts";
 import type { Fields } from "../../sidecar/sources/event.ts";
-import { distinctRows, Explainer, explanationText } from "../../sidecar/scoring/explain.ts";
+import { explanationText } from "../../sidecar/pipeline/risk-event.ts";
+import { distinctRows, Explainer } from "../../sidecar/scoring/explain.ts";
 import { Scorer } from "../../sidecar/scoring/scorer.ts";
 import { seeded, useWasm } from "./helpers.ts";
 

@@ -33,6 +33,7 @@ export function riskEvent(runId: string, i: number, pad = 0): RiskEvent {
     top_feature: "conn_state",
     top_features: [{ feature: "conn_state", value: "S0", contribution: 0.31 }],
     model_name: "zeek-conn",
+    model_kind: "supervised",
     model_version: "v1",
     feature_schema: "abc123",
     orig_index: "netflow",

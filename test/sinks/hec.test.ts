@@ -7,7 +7,7 @@ import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import { Secret } from "../../sidecar/config/secret.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/risk-event.ts";
+import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/index.ts";
 import { HecSink, hecSinkOptions, type HecSinkOptions } from "../../sidecar/sinks/hec.ts";
 import { ACK_TOKEN, captureServer, idCounts, indexed, INDEX, NOACK_TOKEN, riskEvent, riskEvents } from "./hec-helpers.ts";
 

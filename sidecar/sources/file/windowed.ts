@@ -5,7 +5,7 @@
  * files work too.
  */
 import { stat } from "node:fs/promises";
-import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
+import type { EventSource, SourceBatch } from "../source.ts";
 import { openFileSource, type FileSourceOptions } from "./index.ts";
 
 export interface FilePosition {

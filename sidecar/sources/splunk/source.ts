@@ -19,7 +19,7 @@
  * "too many concurrent searches", 502/504, network) are retried with backoff; an expired session is the
  * SDK's to renew (it logs in again once on a 401).
  */
-import type { EventSource, SourceBatch } from "../../pipeline/run-once.ts";
+import type { EventSource, SourceBatch } from "../source.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
 import type { JobHandle, SplunkClient, SplunkConfig, WaitOptions } from "../../splunk/sdk.ts";
 import type { SdkResultsJson } from "../../splunk/types.ts";
