@@ -449,6 +449,8 @@ function parseStats(args: string): Command {
     by = fieldList(bm[1]);
     body = args.slice(0, bm.index);
   }
+  // Trailing blanks (before the next pipe) would end the sticky scan early and reset lastIndex.
+  body = body.trimEnd();
   const aggs: StatsAgg[] = [];
   const re = /\s*,?\s*([A-Za-z_]+)(?:\(\s*([^)]*?)\s*\))?(?:\s+as\s+("[^"]+"|[^\s,]+))?/giy;
   let m: RegExpExecArray | null;

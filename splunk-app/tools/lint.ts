@@ -11,6 +11,8 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join, relative, sep } from "node:path";
 import { parseConf, type ConfFile } from "./conf.ts";
 import type { AllowList } from "./derive-allowlist.ts";
+import { lintFields } from "./fields.ts";
+import { appKnowledge } from "./knowledge.ts";
 
 export type Severity = "fail" | "warn";
 
@@ -220,7 +222,10 @@ export interface LintOptions {
 
 export function lintApp(dir: string, opts: LintOptions = {}): Problem[] {
   const app = loadApp(dir);
-  return lintLoaded(app, opts.appId ?? basename(dir));
+  const problems = lintLoaded(app, opts.appId ?? basename(dir));
+  // Field names against the sidecar's contract; only once macros resolve (a missing macro is reported above).
+  if (!problems.some((p) => p.rule === "soc_macro_defined")) problems.push(...lintFields(app, appKnowledge(dir)));
+  return problems;
 }
 
 export function lintLoaded(app: LoadedApp, folder: string): Problem[] {
