@@ -53,9 +53,9 @@ export async function readSearch(
   opts: ReadSearchOptions,
   onPage: (rows: SplunkRow[], offset: number) => void,
 ): Promise<number> {
-  const job = await withRetry(() => client.createJob(spl, { ...params, max_count: opts.maxRows, timeout: 600 }));
+  const job = await withRetry("splunkd.dispatch", () => client.createJob(spl, { ...params, max_count: opts.maxRows, timeout: 600 }));
   try {
-    const status = await withRetry(() => client.waitForJob(job));
+    const status = await withRetry("splunkd.job_poll", () => client.waitForJob(job));
     const total = status.resultCount;
     if (total >= opts.maxRows) {
       throw new TrainingDataError(
@@ -65,7 +65,7 @@ export async function readSearch(
     let offset = 0;
     while (offset < total) {
       opts.signal?.throwIfAborted();
-      const page = await withRetry(() => client.results(job, offset, Math.min(opts.pageSize, total - offset)));
+      const page = await withRetry("splunkd.results", () => client.results(job, offset, Math.min(opts.pageSize, total - offset)));
       const rows = (page.results ?? []) as SplunkRow[];
       if (rows.length === 0) throw new Error(`search job ${job.sid} returned no rows at offset ${offset} of ${total}`);
       onPage(rows, offset);
