@@ -188,7 +188,13 @@ export class Retrainer {
         metric: this.o.rule.metric,
         champion_metrics: metricsRecord(championMetrics),
         challenger_metrics: metricsRecord(challengerMetrics),
-        data: result.holdout,
+        // The held-out slice the decision was made on; its feedback count is the whole retraining's (training
+        // rows included), and its source names what the challenger trained on.
+        data: {
+          ...result.holdout,
+          source: `${result.holdout.source}; the challenger trained on ${result.trained.rows} older rows (${result.trained.feedback_labels} labeled by analysts)`,
+          feedback_labels: result.holdout.feedback_labels + result.trained.feedback_labels,
+        },
       };
       const note = result.championProblem ? ` (${result.championProblem})` : "";
       if (decision.decision === "promoted") {
