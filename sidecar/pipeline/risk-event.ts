@@ -5,8 +5,6 @@
  * `RiskEventWriter.json` (its JSON text, for sinks that take serialized records: the HEC sink), whose text is
  * byte for byte `JSON.stringify` of the object without its `_time` member (docs/adr/0020-write-path.md).
  */
-import { createHash, hash } from "node:crypto";
-import { basename } from "node:path";
 import {
   CIM_COPY_FIELDS,
   CIM_NUMERIC_FIELDS,
@@ -17,23 +15,13 @@ import {
   type TopFeature,
 } from "../contract/index.ts";
 import { toNumber, type NetEvent } from "../sources/event.ts";
+import { eventId } from "../sources/event-id.ts";
 
 const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 
-/**
- * The idempotency key. Splunk events: hex SHA-256 of `index + "|" + _raw` (what SPL's `sha256(index."|"._raw)`
- * gives). File events: hex SHA-256 of `basename(file) + "|" + line number + "|" + line`; the base name, so the
- * same file scored from another directory keeps its ids.
- */
-export function eventId(event: NetEvent): string {
-  const o = event.origin;
-  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${basename(o.file)}|${o.line}|${o.raw}`;
-  return sha256Hex(key);
-}
+/** The idempotency key; defined with the event (`sources/event-id.ts`), which training's feedback join also reads. */
+export { eventId };
 
-/** One-shot `crypto.hash` where the runtime has it (Node ≥ 20.12): no Hash object per event. */
-const sha256Hex: (s: string) => string =
-  typeof hash === "function" ? (s) => hash("sha256", s, "hex") : (s) => createHash("sha256").update(s).digest("hex");
 
 export interface RiskContext {
   runId: string;
