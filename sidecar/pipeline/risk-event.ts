@@ -110,6 +110,7 @@ export function buildRiskEvent(
 }
 
 /** Characters `JSON.stringify` escapes in a string: quote, backslash, controls, and (lone) surrogates. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what JSON escapes
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** `JSON.stringify(s)` for a string; the common case (nothing to escape) without the runtime's serializer. */
