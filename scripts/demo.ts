@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createEmulator, DEFAULT_HEC_TOKEN, parseZeek } from "../emulator/index.ts";
 import { parseConfig } from "../sidecar/config/load.ts";
-import { Service } from "../sidecar/service.ts";
+import { Sidecar } from "../sidecar/service/sidecar.ts";
 import { configureLogging } from "../sidecar/telemetry/log.ts";
 import { SplunkClient } from "../sidecar/splunk/sdk.ts";
 
@@ -55,7 +55,7 @@ const config = parseConfig(
   "demo",
 );
 configureLogging(config.logging);
-const service = new Service(config);
+const service = new Sidecar(config);
 await service.start({ once: true });
 await service.shutdown();
 

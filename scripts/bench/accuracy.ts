@@ -1,7 +1,7 @@
 /**
- * Accuracy benchmark: the product's model (`soc-assistant train`'s path: `chooseFeatures` then
- * `trainFromEvents` with the default config) against the scikit-learn peers of `../shared/peers`, on the same
- * public datasets and the same split protocols.
+ * Accuracy benchmark: the product's model (`soc-assistant train`'s path: the training job `runTrainingJob`
+ * with the default config, here with `register: false`) against the scikit-learn peers of `../shared/peers`,
+ * on the same public datasets and the same split protocols.
  *
  * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...]   (all three by default)
  *
@@ -22,16 +22,13 @@ import { existsSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chooseFeatures, startBackend } from "../../sidecar/cli/common.ts";
 import { parseConfig } from "../../sidecar/config/load.ts";
-import { featurizeRows } from "../../sidecar/features/featurize.ts";
 import type { Metrics } from "../../sidecar/registry/metadata.ts";
-import { extractDense } from "../../sidecar/scoring/dense.ts";
-import { Scorer } from "../../sidecar/scoring/scorer.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
-import { openFileSource, readAllLabeled } from "../../sidecar/sources/file/index.ts";
+import { startBackend } from "../../sidecar/tf/start.ts";
 import { computeMetrics } from "../../sidecar/training/evaluate.ts";
-import { trainFromEvents } from "../../sidecar/training/pipeline.ts";
+import { evaluateModel } from "../../sidecar/training/evaluate-model.ts";
+import { eventsTrainingData, fileTrainingData, runTrainingJob } from "../../sidecar/training/job.ts";
 import { stratifiedSplit } from "../../sidecar/training/split.ts";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
@@ -62,35 +59,29 @@ interface Trained {
   bestEpoch: number;
 }
 
-/** Trains on `train` exactly as `soc-assistant train` does, then scores `test` with the production scorer. */
+/** Trains on `train` exactly as `soc-assistant train` does (the training job, saving nothing), then scores
+ * `test` with the production scorer. */
 async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent[], files: string[]): Promise<Trained> {
-  const featureConfig = chooseFeatures(fields, train.slice(0, 2000).map((e) => e.fields));
-  const positives = train.reduce((n, e) => n + (e.label === 1 ? 1 : 0), 0);
-  const started = performance.now();
-  const cpu = process.cpuUsage();
-  const result = await trainFromEvents({
-    events: train.map((e) => ({ fields: e.fields, label: e.label as 0 | 1 })),
-    featureConfig,
-    arch: config.model.architecture,
+  const result = await runTrainingJob({
+    data: eventsTrainingData(train, { fields, files }),
+    architecture: config.model.architecture,
     training: config.model.training,
-    data: { files, rows: train.length, positives, negatives: train.length - positives, excluded: 0, rejected: 0 },
+    register: false,
   });
-  const seconds = (performance.now() - started) / 1000;
-  const used = process.cpuUsage(cpu);
-  const cpuSeconds = (used.user + used.system) / 1e6;
-  const { model, metadata } = result;
-  const x = featurizeRows(metadata.feature_spec, test.map((e) => e.fields));
-  const scorer = new Scorer({ net: extractDense(model), metadata });
-  const prob = scorer.score(x, test.length);
-  scorer.dispose();
-  model.dispose();
+  const { model, metadata, timings } = result;
+  let evaluation;
+  try {
+    evaluation = evaluateModel(model, metadata, test);
+  } finally {
+    model.dispose();
+  }
   return {
-    prob,
-    y: Uint8Array.from(test, (e) => e.label as number),
+    prob: evaluation.prob,
+    y: evaluation.y,
     threshold: metadata.threshold,
     trainRows: train.length,
-    seconds,
-    cpuSeconds,
+    seconds: timings.train_seconds,
+    cpuSeconds: timings.train_cpu_seconds,
     features: metadata.feature_spec.columns.length,
     bestEpoch: metadata.training.best_epoch,
   };
@@ -139,10 +130,8 @@ function trainFacts(r: Trained): Record<string, number> {
 }
 
 async function read(files: string[]): Promise<{ fields: string[]; events: NetEvent[] }> {
-  const source = { files };
-  const fields = await openFileSource(source).fields();
-  const { events } = await readAllLabeled(source);
-  return { fields, events };
+  const { fields, events } = await fileTrainingData({ files }).read();
+  return { fields: fields ?? [], events };
 }
 
 /** False, after saying so on stdout, when a split's files are not there. */

@@ -25,8 +25,9 @@ import { parseArgs } from "node:util";
 import type { RiskEvent } from "../../sidecar/contract/risk-event.ts";
 import type { RunReport } from "../../sidecar/pipeline/run-once.ts";
 import type { ScoringModel } from "../../sidecar/scoring/model.ts";
+import type { EventSource } from "../../sidecar/sources/source.ts";
 import type { Sink } from "../../sidecar/sinks/sink.ts";
-import { openFileSource } from "../../sidecar/sources/file/index.ts";
+import { openFileSource, type FileSourceOptions } from "../../sidecar/sources/file/index.ts";
 
 export const STAGES = ["read", "featurize", "score", "explain", "write"] as const;
 export type Stage = (typeof STAGES)[number];
@@ -59,6 +60,16 @@ class CountingSink implements Sink<RiskEvent> {
   shutdown(): Promise<void> {
     return Promise.resolve();
   }
+}
+
+/** All of the input as one window, with no position to keep (what `soc-assistant score` reads). */
+function oneShotSource(options: FileSourceOptions): EventSource<true> {
+  return {
+    name: "file",
+    plan: () => Promise.resolve(true),
+    read: () => openFileSource(options).batches(),
+    endPosition: () => null,
+  };
 }
 
 async function main(): Promise<void> {
@@ -98,7 +109,6 @@ async function main(): Promise<void> {
     };
   } else {
     // Imported here, so that the read stage's peak RSS is the reader's alone.
-    const { oneShotSource } = await import("../../sidecar/cli/score.ts");
     const { runOnce } = await import("../../sidecar/pipeline/run-once.ts");
     const { FileSink } = await import("../../sidecar/sinks/file.ts");
     let model: ScoringModel;

@@ -6,6 +6,7 @@
 import express from "express";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { logEvent } from "../telemetry/log.ts";
 
 export interface StatusProvider {
   /** Why the sidecar cannot do its job right now, or null when it can. */
@@ -14,15 +15,18 @@ export interface StatusProvider {
 }
 
 export class ApiServer {
+  readonly name = "api";
   private server: Server | undefined;
+  /** The bound address once started. */
+  address: AddressInfo | undefined;
   constructor(
     private readonly host: string,
     private readonly port: number,
     private readonly provider: StatusProvider,
   ) {}
 
-  /** Resolves with the bound address once listening. */
-  start(): Promise<AddressInfo> {
+  /** Resolves once listening (the bound address is in `address`, and in the `api_listening` log event). */
+  start(): Promise<void> {
     const app = express();
     app.disable("x-powered-by");
     app.get("/healthz", (_req, res) => {
@@ -42,7 +46,9 @@ export class ApiServer {
       const s = app.listen(this.port, this.host);
       s.once("listening", () => {
         this.server = s;
-        resolve(s.address() as AddressInfo);
+        this.address = s.address() as AddressInfo;
+        logEvent("api_listening", { url: `http://${this.address.address}:${this.address.port}` });
+        resolve();
       });
       s.once("error", (e: NodeJS.ErrnoException) => {
         reject(new Error(`api: cannot listen on ${this.host}:${this.port} (${e.code ?? e.message}); set api.port to a free port or api.enabled: false`));

@@ -3,7 +3,7 @@
  * `_time` range from Splunk through the configured sink, leaving the live checkpoints alone.
  */
 import { loadConfig } from "../config/load.ts";
-import { Service } from "../service.ts";
+import { Sidecar } from "../service/sidecar.ts";
 import { configureLogging } from "../telemetry/log.ts";
 import { parse, required, UsageError, UserError } from "./args.ts";
 
@@ -22,7 +22,7 @@ export async function backfillCommand(argv: string[]): Promise<number> {
   const latest = parseTime(required(values.latest, "--latest", "backfill"), "--latest");
   const config = loadConfig(values.config ?? "config.yaml");
   configureLogging(config.logging);
-  const service = new Service(config);
+  const service = new Sidecar(config);
   try {
     const reports = await service.backfill(earliest, latest, values.search);
     const failed = reports.filter((r) => r.error);

@@ -1,14 +1,10 @@
 /**
- * What several subcommands share: the config they default from, the backend start-up line, feature choice
- * for a training input, and the progress display.
+ * What several subcommands share: the config they default from, the backend start-up line, model references
+ * and the training progress display.
  */
 import { existsSync } from "node:fs";
 import type { Config } from "../config/schema.ts";
 import { loadConfig, parseConfig } from "../config/load.ts";
-import { DEFAULT_FEATURE_CONFIG, inferFeatureConfig } from "../features/defaults.ts";
-import { derivedByName } from "../features/derived.ts";
-import type { FeatureConfig } from "../features/spec.ts";
-import type { Fields } from "../sources/event.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { UsageError } from "./args.ts";
 
@@ -19,27 +15,6 @@ export function cliConfig(path: string | undefined): Config {
   return parseConfig({ source: { type: "file", file: { paths: ["data/sample/conn.sample.log"] } } });
 }
 
-export { startBackend } from "../tf/start.ts";
-
-/**
- * The features to train on: the network-flow defaults when the input carries CIM flow fields (Zeek,
- * Splunk exports), restricted to the fields present; otherwise inferred from the columns (NSL-KDD, UNSW, CSV).
- */
-export function chooseFeatures(fields: string[], sample: Fields[]): FeatureConfig {
-  const have = new Set(fields);
-  const core = ["duration", "bytes_in", "bytes_out", "packets_in", "packets_out"].filter((f) => have.has(f));
-  const flowLike = have.has("conn_state") || have.has("history");
-  if (core.length >= 3 && flowLike) {
-    const d = DEFAULT_FEATURE_CONFIG;
-    return {
-      ...d,
-      numeric: d.numeric.filter((f) => have.has(f)),
-      categorical: d.categorical.filter((f) => have.has(f)),
-      derived: d.derived.filter((name) => derivedByName(name).fields.every((f) => have.has(f))),
-    };
-  }
-  return inferFeatureConfig(fields, sample);
-}
 
 /** Splits `name@version`; the version part is optional. */
 export function parseRef(ref: string, command: string): string {

@@ -1,13 +1,12 @@
 /** `soc-assistant evaluate --model <name>[@<version>] --data <file>...`: metrics of a version on labeled data. */
-import { featurizeRows } from "../features/featurize.ts";
 import { ModelRegistry } from "../registry/registry.ts";
-import { extractDense } from "../scoring/dense.ts";
 import { checkInputFields } from "../scoring/load.ts";
-import { Scorer } from "../scoring/scorer.ts";
 import { openFileSource, readAllLabeled } from "../sources/file/index.ts";
-import { computeMetrics, formatMetricsTable } from "../training/evaluate.ts";
+import { formatMetricsTable } from "../training/evaluate.ts";
+import { evaluateModel } from "../training/evaluate-model.ts";
 import { parse, UsageError, UserError, required } from "./args.ts";
-import { cliConfig, parseRef, startBackend } from "./common.ts";
+import { cliConfig, parseRef } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
 
 const FLAGS = {
   model: { type: "string" },
@@ -44,13 +43,12 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   }
   const rows = labeled.events.length;
   if (rows === 0) throw new UserError(`${files.join(", ")}: no rows labeled benign or attack to evaluate on`);
-  const x = featurizeRows(metadata.feature_spec, labeled.events.map((e) => e.fields));
-  const y = Uint8Array.from(labeled.events, (e) => e.label as number);
-  const scorer = new Scorer({ net: extractDense(model), metadata });
-  const prob = scorer.score(x, rows);
-  scorer.dispose();
-  model.dispose();
-  const m = computeMetrics(prob, y, metadata.threshold);
+  let m;
+  try {
+    m = evaluateModel(model, metadata, labeled.events).metrics;
+  } finally {
+    model.dispose();
+  }
   if (values.json) {
     process.stdout.write(`${JSON.stringify({ model: metadata.name, version: metadata.version, ...m, excluded: labeled.counts.excluded, rejected: labeled.counts.rejected })}\n`);
   } else {

@@ -1,12 +1,37 @@
 /** `soc-assistant models list | promote <name>@<version> | rollback <name>`. */
+import type { Config } from "../config/schema.ts";
 import { ModelRegistry } from "../registry/registry.ts";
+import { ModelHolder } from "../scoring/holder.ts";
+import { checkInputFields } from "../scoring/load.ts";
+import { openFileSource } from "../sources/file/index.ts";
 import { parse, UsageError, UserError } from "./args.ts";
 import { cliConfig } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
+
+/**
+ * A holder that verifies a version before the pointer moves: it loads, the configured file input (if any)
+ * has the fields it reads, and a probe batch scores to finite probabilities. A running sidecar picks the new
+ * pointer up at its next run.
+ */
+async function verifyingHolder(config: Config, dir: string, name: string): Promise<ModelHolder> {
+  await startBackend(config.model.backend);
+  const src = config.source;
+  return new ModelHolder({
+    registryDir: dir,
+    name,
+    backend: config.model.backend,
+    workers: 0,
+    async checkInput(metadata) {
+      if (src.type === "file") checkInputFields(metadata, await openFileSource({ files: src.file.paths, format: src.file.format }).fields(), src.file.paths.join(", "));
+    },
+  });
+}
 
 export async function modelsCommand(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   const { values, positionals } = parse(rest, { "models-dir": { type: "string" }, model: { type: "string" }, config: { type: "string" }, json: { type: "boolean" } }, `models ${action ?? ""}`.trim());
-  const dir = values["models-dir"] ?? cliConfig(values.config).model.registry_dir;
+  const config = cliConfig(values.config);
+  const dir = values["models-dir"] ?? config.model.registry_dir;
   const registry = new ModelRegistry(dir);
   const wrap = <T>(f: () => T): T => {
     try {
@@ -41,14 +66,20 @@ export async function modelsCommand(argv: string[]): Promise<number> {
       const ref = positionals[0];
       const m = ref === undefined ? null : /^([A-Za-z0-9_.-]+)@(v\d{4,})$/.exec(ref);
       if (!m) throw new UsageError("models promote: expected <name>@<version>, e.g. zeek-conn@v0002");
-      const r = wrap(() => registry.promote(m[1]!, m[2]!));
+      const holder = await verifyingHolder(config, dir, m[1]!);
+      const r = await holder.promote(m[2]!, "cli").catch((e: Error) => {
+        throw new UserError(`models promote: refused ${m[1]}@${m[2]}: ${e.message}`);
+      }).finally(() => holder.shutdown());
       process.stdout.write(`${m[1]}: current is now ${r.to} (was ${r.from ?? "none"})\n`);
       return 0;
     }
     case "rollback": {
       const name = positionals[0];
       if (!name) throw new UsageError("models rollback: expected <name>");
-      const r = wrap(() => registry.rollback(name));
+      const holder = await verifyingHolder(config, dir, name);
+      const r = await holder.rollback("cli").catch((e: Error) => {
+        throw new UserError(`models rollback: refused: ${e.message}`);
+      }).finally(() => holder.shutdown());
       process.stdout.write(`${name}: rolled back to ${r.to} (was ${r.from ?? "none"})\n`);
       return 0;
     }

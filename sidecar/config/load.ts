@@ -58,7 +58,7 @@ export function parseConfig(raw: unknown, file = "config", env: NodeJS.ProcessEn
   if (problems.length > 0 || !result.success) throw new ConfigError(file, problems);
   const c = result.data;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
-  if (c.source.file) c.source.file.paths = c.source.file.paths.map(abs);
+  if (c.source.type === "file") c.source.file.paths = c.source.file.paths.map(abs);
   c.sink.file.path = abs(c.sink.file.path);
   c.sink.file.runs_path = abs(c.sink.file.runs_path);
   c.model.registry_dir = abs(c.model.registry_dir);

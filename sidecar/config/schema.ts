@@ -174,16 +174,59 @@ export const configSchema = z
       .default({}),
   })
   .strict()
-  .superRefine((c, ctx) => {
-    if (c.source.type === "file" && !c.source.file) {
-      ctx.addIssue({ code: "custom", path: ["source", "file", "paths"], message: "required when source.type is file" });
+  .transform((c, ctx) => {
+    // The sections a choice needs are attached to the choice, so no consumer asserts their presence.
+    let source: SourceConfig;
+    if (c.source.type === "file") {
+      if (!c.source.file) {
+        ctx.addIssue({ code: "custom", path: ["source", "file", "paths"], message: "required when source.type is file" });
+        return z.NEVER;
+      }
+      source = { type: "file", file: c.source.file };
+    } else {
+      if (!c.splunk) {
+        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when source.type is splunk" });
+        return z.NEVER;
+      }
+      source = { type: "splunk", splunk: c.splunk };
     }
-    if (c.source.type === "splunk" && !c.splunk) {
-      ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when source.type is splunk" });
+    let sink: SinkConfig;
+    if (c.sink.type === "file") {
+      sink = { type: "file", min_risk_score: c.sink.min_risk_score, file: c.sink.file };
+    } else {
+      if (!c.hec) {
+        ctx.addIssue({ code: "custom", path: ["hec"], message: "required when sink.type is splunk_hec" });
+        return z.NEVER;
+      }
+      if (c.hec.create_index && !c.splunk) {
+        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when hec.create_index is true (the index is created through Splunk's REST API)" });
+        return z.NEVER;
+      }
+      sink = { type: "splunk_hec", min_risk_score: c.sink.min_risk_score, file: c.sink.file, hec: c.hec, index_admin: c.hec.create_index && c.splunk ? c.splunk : null };
     }
-    if (c.sink.type === "splunk_hec" && !c.hec) {
-      ctx.addIssue({ code: "custom", path: ["hec"], message: "required when sink.type is splunk_hec" });
-    }
+    const { splunk: _splunk, hec: _hec, ...rest } = c;
+    return { ...rest, source, sink };
   });
 
+export type FileSourceConfig = z.output<typeof fileSource>;
+export type SplunkConfig = z.output<typeof splunk>;
+export type SplunkSearchConfig = z.output<typeof splunkSearch>;
+export type HecConfig = z.output<typeof hec>;
+export type FileSinkConfig = z.output<typeof fileSink>;
+
+/** Where events come from; the Splunk connection travels with the Splunk source. */
+export type SourceConfig = { type: "file"; file: FileSourceConfig } | { type: "splunk"; splunk: SplunkConfig };
+
+/**
+ * Where risk and run events go. `file` (the JSON lines paths) is kept for both types: the file sink's paths.
+ * `index_admin` is the Splunk connection that creates `hec.index` when `hec.create_index` is set, else null.
+ */
+export type SinkConfig =
+  | { type: "file"; min_risk_score: number; file: FileSinkConfig }
+  | { type: "splunk_hec"; min_risk_score: number; file: FileSinkConfig; hec: HecConfig; index_admin: SplunkConfig | null };
+
+/**
+ * The validated configuration. Impossible combinations are unrepresentable: a Splunk source carries its
+ * connection (`source.splunk`), a HEC sink its `hec` section and, when it creates the index, the connection.
+ */
 export type Config = z.output<typeof configSchema>;

@@ -4,8 +4,8 @@
  * timestamps, uids and source ports say which capture or host an event came from, not how it behaves (labels
  * in the public captures follow IPs), so a model that saw them would not generalize to a new network.
  */
-import type { Fields } from "../sources/event.ts";
-import { DERIVED, num } from "./derived.ts";
+import { toNumber, type Fields } from "../sources/event.ts";
+import { DERIVED } from "./derived.ts";
 import type { FeatureConfig } from "./spec.ts";
 
 export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
@@ -64,7 +64,7 @@ export function inferFeatureConfig(fieldNames: readonly string[], sample: readon
       const v = r[f];
       if (v === undefined || (typeof v === "string" && v.trim() === "")) continue;
       seen++;
-      if (!Number.isNaN(num(v))) numbers++;
+      if (toNumber(v) !== undefined) numbers++;
       else if (IP.test(String(v).trim())) ips++;
       distinct.add(String(v).trim().toLowerCase());
     }

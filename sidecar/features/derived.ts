@@ -7,7 +7,7 @@
  * The column names and meanings are part of every saved model's feature contract: changing what an existing
  * output computes silently changes the scores of models already trained. Add a new feature instead.
  */
-import type { FieldValue, Fields } from "../sources/event.ts";
+import { toNumber, type Fields } from "../sources/event.ts";
 
 export interface DerivedOutput {
   name: string;
@@ -16,7 +16,7 @@ export interface DerivedOutput {
   transform?: "log1p" | "none";
 }
 
-/** How a derived feature reads a source field: parsed as a number by `num`, or as the raw value. */
+/** How a derived feature reads a source field: parsed as a number by `toNumber` (NaN when missing), or as the raw value. */
 export type DerivedInput = "number" | "text";
 
 export interface DerivedDef {
@@ -37,60 +37,6 @@ export interface DerivedDef {
   kernel(x: Float64Array, f: Fields, out: Float64Array, offset: number): void;
   /** `kernel` with the number inputs parsed from `f` (fitting and tests; allocates nothing per call). */
   compute(f: Fields, out: Float64Array, offset: number): void;
-}
-
-const HAS_DIGIT = /[0-9]/;
-/** Exact powers of ten (10^22 is the largest a double holds exactly). */
-const POW10 = Float64Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-/**
- * A field as a finite number, or NaN when absent, blank or not a number. Strings must parse completely as a
- * JavaScript number (`"12"`, `" 12 "`, `"1e3"`, `"-0.5"`; also `"0x1f"`, which flow data never contains):
- * `"12abc"`, `"-"`, `""`, `"NaN"` and `"Infinity"` are missing, and so is anything that is not a string or a
- * number. A number and its string give the same value, bit for bit.
- */
-export function num(v: FieldValue | undefined): number {
-  if (typeof v === "number") return v - v === 0 ? v : NaN;
-  if (typeof v !== "string") return NaN;
-  const d = parseDecimal(v);
-  if (d === d) return d;
-  const n = +v;
-  if (n - n !== 0) return NaN;
-  // `+""` and `+"  "` are 0: a blank string is missing, not zero.
-  if (n === 0 && !HAS_DIGIT.test(v)) return NaN;
-  return n;
-}
-
-/**
- * The fast path of `num` for the plain decimals text formats are made of (`-?digits[.digits]`, at most 15
- * significant digits): NaN for anything else, which `num` then hands to the full parser. Exact: the digits
- * form an integer m < 2^53 and 10^k is exact, so m / 10^k is one correctly rounded division, the same double
- * as `+s` gives (Clinger's fast path). Avoids a runtime call per field on fresh strings.
- */
-function parseDecimal(s: string): number {
-  const n = s.length;
-  if (n === 0 || n > 17) return NaN;
-  let i = 0;
-  const neg = s.charCodeAt(0) === 45;
-  if (neg) i = 1;
-  let m = 0;
-  let digits = 0;
-  let frac = -1;
-  for (; i < n; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      m = m * 10 + (c - 48);
-      digits++;
-      if (frac >= 0) frac++;
-    } else if (c === 46 && frac < 0) {
-      frac = 0;
-    } else {
-      return NaN;
-    }
-  }
-  if (digits === 0 || digits > 15) return NaN;
-  const x = frac > 0 ? m / POW10[frac]! : m;
-  return neg ? -x : x;
 }
 
 const HISTORY_LETTERS = "ShADadFfRrTtCcIiQqWw^";
@@ -129,7 +75,7 @@ function define(d: Omit<DerivedDef, "columns" | "compute">): DerivedDef {
     ...d,
     columns: d.outputs.map((o) => o.name),
     compute(f, out, offset) {
-      for (let k = 0; k < x.length; k++) x[k] = number[k] ? num(f[d.fields[k]!]) : NaN;
+      for (let k = 0; k < x.length; k++) x[k] = number[k] ? (toNumber(f[d.fields[k]!]) ?? NaN) : NaN;
       d.kernel(x, f, out, offset);
     },
   };

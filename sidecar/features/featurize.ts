@@ -8,12 +8,13 @@
  * spec has quantile bins (`numeric_bins`), the bin columns of each numeric field and each numeric derived
  * output, in that order. Every column is
  * written on every call, so `out` may be reused. Numbers given as strings and as numbers give the same row;
- * anything that is not a finite number counts as missing (imputed to the training mean, standardized 0).
+ * a value `toNumber` does not read as a number (absent, blank, `"-"`, garbage, non-finite) counts as missing
+ * (imputed to the training mean, standardized 0, missing flag 1).
  * A categorical value is trimmed and lower-cased; an absent or blank one is the category `(missing)`, which
  * gets its own column when it was frequent enough in training and falls into `:oov` otherwise.
  */
-import type { FieldValue, Fields } from "../sources/event.ts";
-import { derivedByName, num } from "./derived.ts";
+import { toNumber, type FieldValue, type Fields } from "../sources/event.ts";
+import { derivedByName } from "./derived.ts";
 import type { FeatureSpec, NumericStats } from "./spec.ts";
 
 export type Featurizer = (fields: Fields, out: Float32Array, offset: number) => void;
@@ -165,8 +166,8 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
   const vals = new Float64Array(nSlot);
 
   return (f, out, offset) => {
-    // Every number the spec reads, parsed once.
-    for (let s = 0; s < nSlot; s++) vals[s] = num(f[slots[s]!]);
+    // Every number the spec reads, parsed once; NaN = missing (absent, blank or not a number).
+    for (let s = 0; s < nSlot; s++) vals[s] = toNumber(f[slots[s]!]) ?? NaN;
 
     for (let i = 0; i < nNum; i++) {
       const x = vals[numSlot[i]!]!;

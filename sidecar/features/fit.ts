@@ -10,8 +10,8 @@
  * fills the histograms (whose edges need the min and max) and featurizes each row with the finished spec to
  * get the column means.
  */
-import type { Fields } from "../sources/event.ts";
-import { derivedByName, num } from "./derived.ts";
+import { toNumber, type Fields } from "../sources/event.ts";
+import { derivedByName } from "./derived.ts";
 import { categoryKey, compileFeaturizer, transformValue } from "./featurize.ts";
 import { canonicalJson, sha256Hex } from "./hash.ts";
 import type { CategoricalStats, ColumnSpec, FeatureConfig, FeatureSpec, NumericStats } from "./spec.ts";
@@ -155,8 +155,8 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
   const values = new Float64Array(nNum + derivedNumeric.length);
   const read = (f: Fields): void => {
     for (let i = 0; i < nNum; i++) {
-      const x = num(f[config.numeric[i]!]);
-      values[i] = x !== x ? NaN : transformValue(x, "log1p");
+      const x = toNumber(f[config.numeric[i]!]);
+      values[i] = x === undefined ? NaN : transformValue(x, "log1p");
     }
     for (let i = 0; i < defs.length; i++) defs[i]!.compute(f, raw, defOffset[i]!);
     derivedNumeric.forEach((o, j) => {

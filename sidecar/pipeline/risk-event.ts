@@ -13,7 +13,7 @@ import {
   type RiskEvent,
   type TopFeature,
 } from "../contract/index.ts";
-import type { NetEvent } from "../sources/event.ts";
+import { toNumber, type NetEvent } from "../sources/event.ts";
 
 const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 
@@ -104,8 +104,9 @@ export function buildRiskEvent(
     const v = f[name];
     if (v === undefined) continue;
     if (NUMERIC_CIM.has(name)) {
-      const n = typeof v === "number" ? v : Number(v);
-      if (v !== "" && Number.isFinite(n)) out[name] = n;
+      // A value that is not a number (blank, "-", garbage) is left out, never written as 0.
+      const n = toNumber(v);
+      if (n !== undefined) out[name] = n;
     } else {
       out[name] = String(v);
     }

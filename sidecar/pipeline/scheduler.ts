@@ -1,30 +1,42 @@
 /**
- * The scoring schedule (node-cron). A run that overruns makes the next tick skip (counted), never stack.
- * `shutdown` stops ticking and waits for the run in flight. The run itself is `runOnce`; this file owns time.
+ * A scheduled job (node-cron): a name, a cron expression and the job. A run that overruns makes the next tick
+ * skip (counted), never stack. `shutdown` stops ticking and waits for the run in flight. The scheduler owns
+ * time; the job owns the work. Scoring is one scheduled job; retraining is another.
  */
 import cron, { type ScheduledTask } from "node-cron";
 import { logEvent } from "../telemetry/log.ts";
 
+export interface ScheduleOptions {
+  /** The job's name, e.g. `scoring`; also the config key's subject in errors. */
+  name: string;
+  /** node-cron expression (a seconds field is optional). */
+  cron: string;
+  /** Where the expression came from, for the error: e.g. `schedule.scoring_cron`. */
+  key: string;
+  job: () => Promise<void>;
+  /** Run once as soon as the schedule starts. */
+  runOnStart?: boolean;
+}
+
 export class Scheduler {
+  readonly name: string;
   private task: ScheduledTask | undefined;
   private inFlight: Promise<void> | undefined;
   private stopping = false;
   skipped = 0;
   runs = 0;
 
-  constructor(
-    private readonly expression: string,
-    private readonly run: () => Promise<void>,
-  ) {
-    if (!cron.validate(expression)) throw new Error(`schedule.scoring_cron: ${JSON.stringify(expression)} is not a valid cron expression`);
+  constructor(private readonly opts: ScheduleOptions) {
+    this.name = `${opts.name} schedule`;
+    if (!cron.validate(opts.cron)) throw new Error(`${opts.key}: ${JSON.stringify(opts.cron)} is not a valid cron expression`);
   }
 
-  /** Starts ticking; with `runNow`, one run starts immediately. */
-  async start(runNow: boolean): Promise<void> {
-    if (this.task) return;
-    this.task = cron.schedule(this.expression, () => this.tick(), { noOverlap: false, name: "scoring" });
-    logEvent("schedule_started", { cron: this.expression, next_run: this.task.getNextRun()?.toISOString() });
-    if (runNow) await this.tick();
+  /** Starts ticking; with `runOnStart`, one run starts immediately (not awaited past its start). */
+  async start(): Promise<void> {
+    if (this.task || this.stopping) return;
+    this.task = cron.schedule(this.opts.cron, () => this.tick(), { noOverlap: false, name: this.opts.name });
+    logEvent("schedule_started", { job: this.opts.name, cron: this.opts.cron, next_run: this.task.getNextRun()?.toISOString() });
+    if (this.opts.runOnStart) await this.tick();
   }
 
   /** One tick: runs unless a run is in flight, in which case the tick is skipped and counted. */
@@ -32,16 +44,21 @@ export class Scheduler {
     if (this.stopping) return Promise.resolve();
     if (this.inFlight) {
       this.skipped++;
-      logEvent("tick_skipped", { skipped_total: this.skipped });
+      logEvent("tick_skipped", { job: this.opts.name, skipped_total: this.skipped });
       return Promise.resolve();
     }
     this.runs++;
-    this.inFlight = this.run()
-      .catch((e: unknown) => logEvent("run_failed", { error: e instanceof Error ? e.message : String(e) }))
+    this.inFlight = this.opts
+      .job()
+      .catch((e: unknown) => logEvent("run_failed", { job: this.opts.name, error: e instanceof Error ? e.message : String(e) }))
       .finally(() => {
         this.inFlight = undefined;
       });
     return this.inFlight;
+  }
+
+  status(): { cron: string; runs: number; skipped: number; running: boolean; next_run: string | null } {
+    return { cron: this.opts.cron, runs: this.runs, skipped: this.skipped, running: this.inFlight !== undefined, next_run: this.task?.getNextRun()?.toISOString() ?? null };
   }
 
   /** Stops ticking and waits for the run in flight. Idempotent, safe without start. */

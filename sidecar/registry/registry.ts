@@ -20,8 +20,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "../tf/index.ts";
-import { fileHandler, hasModel, MODEL_JSON, writeFileAtomic } from "../tf/file-io.ts";
-import { inputWidthOf } from "../training/model.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { fileHandler, hasModel, MODEL_JSON } from "../tf/file-io.ts";
 import type { Metrics, ModelMetadata } from "./metadata.ts";
 
 /** Metadata as training produces it; the registry adds the identity. */
@@ -254,8 +254,8 @@ export class ModelRegistry {
     return record;
   }
 
-  /** Makes the version that was current before the current one current again, per the history. */
-  rollback(name: string): HistoryRecord {
+  /** The version `rollback(name)` would make current, without moving anything; throws when there is none. */
+  rollbackTarget(name: string): string {
     checkName(name);
     const current = this.current(name);
     const stack: string[] = [];
@@ -268,11 +268,17 @@ export class ModelRegistry {
     if (stack.length < 2) {
       throw new Error(`model ${name} has no earlier current version to roll back to (current: ${current ?? "none"}); promote a version instead`);
     }
-    const to = stack[stack.length - 2];
+    const to = stack[stack.length - 2]!;
     if (!this.versions(name).includes(to)) {
       throw new Error(`cannot roll ${name} back to ${to}: ${join(this.root, name, to)} no longer exists; promote a version instead`);
     }
-    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: current ?? null, to };
+    return to;
+  }
+
+  /** Makes the version that was current before the current one current again, per the history. */
+  rollback(name: string): HistoryRecord {
+    const to = this.rollbackTarget(name);
+    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: this.current(name) ?? null, to };
     this.setCurrent(name, record);
     return record;
   }
@@ -319,4 +325,10 @@ function listDir(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+}
+
+/** The width of a model's input row (its first input's last dimension). */
+export function inputWidthOf(model: tf.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  return shape[shape.length - 1] ?? NaN;
 }

@@ -15,12 +15,13 @@
  * Contract: pure given the scoring function; `s(x)` comes from the same pass as the occluded variants, so
  * contributions are consistent with each other; the top list is sorted by contribution, descending (ties in
  * spec order), holds at most `topK` fields, each with contribution > 0 (rounded to 6 decimals), and the
- * event's value of the field as the source gave it (numbers for numeric fields given as numeric strings), or
- * null when absent.
+ * event's value of the field: for a numeric field the number the featurizer read (`toNumber`), or null when
+ * it read the value as missing (absent, blank, not a number); for other fields the value as the source gave
+ * it, or null when absent.
  */
 import type { TopFeature } from "../contract/index.ts";
 import type { FeatureSpec } from "../features/spec.ts";
-import type { FieldValue, Fields } from "../sources/event.ts";
+import { toNumber, type FieldValue, type Fields } from "../sources/event.ts";
 import { riskScore } from "./risk.ts";
 
 /** Scores rows of the model's input: a `Scorer`'s `score` or `scoreLogit`, or a pool's. */
@@ -264,12 +265,10 @@ export class Explainer {
     return top;
   }
 
+  /** A numeric field's value as the featurizer read it (null when missing or not a number); others as given. */
   private originalValue(field: string, v: FieldValue | undefined): string | number | null {
     if (v === undefined) return null;
-    if (typeof v === "string" && this.numeric.has(field)) {
-      const n = Number(v);
-      if (v.trim() !== "" && Number.isFinite(n)) return n;
-    }
+    if (this.numeric.has(field)) return toNumber(v) ?? null;
     return v;
   }
 }

@@ -23,7 +23,7 @@ describe("config", () => {
       c.model.architecture.hidden.map((h) => [h.units, h.dropout]),
       [[64, 0.2], [32, 0.2]],
     );
-    assert.ok(c.source.file!.paths[0]!.endsWith("data/sample/conn.sample.log"));
+    assert.ok(c.source.type === "file" && c.source.file.paths[0]!.endsWith("data/sample/conn.sample.log"));
   });
 
   it("lists every unknown key by its dotted path", () => {
@@ -51,18 +51,20 @@ describe("config", () => {
       hec: { url: "https://h:8088", token: "${HEC_TOKEN}" },
     };
     const c = parseConfig(base, "t", { HEC_TOKEN: "abc-123" });
-    assert.equal(c.hec!.token.reveal(), "abc-123");
+    assert.ok(c.sink.type === "splunk_hec");
+    assert.equal(c.sink.hec.token.reveal(), "abc-123");
     assert.ok(problems(base, {}).some((x) => x.startsWith("hec.token: environment variable HEC_TOKEN is not set")));
   });
 
   it("never prints a secret", () => {
     const c = parseConfig(
-      { source: { file: { paths: ["a"] } }, hec: { url: "https://h:8088", token: "s3cret" } },
+      { source: { file: { paths: ["a"] } }, sink: { type: "splunk_hec" }, hec: { url: "https://h:8088", token: "s3cret" } },
       "t",
       {},
     );
     assert.ok(!JSON.stringify(c).includes("s3cret"));
     assert.ok(!inspect(c, { depth: 10 }).includes("s3cret"));
-    assert.ok(!String(c.hec!.token).includes("s3cret"));
+    assert.ok(c.sink.type === "splunk_hec");
+    assert.ok(!String(c.sink.hec.token).includes("s3cret"));
   });
 });

@@ -3,7 +3,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Service } from "../../sidecar/service.ts";
+import { Sidecar } from "../../sidecar/service/sidecar.ts";
 import { checkpointOf, idCounts, indexedRisk, loopConfig, newClient, runService, seedSample } from "./loop.ts";
 import { emulatorTarget } from "./target.ts";
 
@@ -21,7 +21,7 @@ describe("backfill", () => {
       // The first 100 seeded rows (0.5 s apart) by their _time.
       const earliest = seeded.rows[0]!.time;
       const latest = seeded.rows[100]!.time;
-      const s = new Service(config, () => undefined);
+      const s = new Sidecar(config, () => undefined);
       const reports = await s.backfill(earliest, latest);
       await s.shutdown();
       assert.equal(reports.length, 1);
@@ -45,7 +45,7 @@ describe("backfill", () => {
     const t = await emulatorTarget();
     try {
       const config = loopConfig(t, { query: "index=x" });
-      const s = new Service(config, () => undefined);
+      const s = new Sidecar(config, () => undefined);
       await assert.rejects(s.backfill(10, 5), /latest \(5\) must be after earliest \(10\)/);
       await s.shutdown();
     } finally {

@@ -4,7 +4,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { Service } from "../../sidecar/service.ts";
+import { Sidecar } from "../../sidecar/service/sidecar.ts";
 import {
   checkpointPath, indexedRuns, landed, loopConfig, newClient, onRequest, runService, sampleRows, scoringModel, seedSample,
   totals, uniqueSource, zeekText, type RunSummary,
@@ -113,7 +113,7 @@ async function unreachableAtStartup(): Promise<void> {
       query: `index=${t.index} sourcetype="zeek:conn:json" source="${source}"`,
       schedule: { scoring_cron: "* * * * * *", run_on_start: true },
     });
-    const s = new Service(config, () => undefined);
+    const s = new Sidecar(config, () => undefined);
     try {
       await s.start();
       assert.match(s.notReadyReason() ?? "", new RegExp(`Splunk at https://127\\.0\\.0\\.1:${port} is unreachable \\(ECONNREFUSED\\): check the host and port in splunk\\.url`));
@@ -213,7 +213,7 @@ describe("the Splunk loop when Splunk misbehaves", () => {
   it("a search slower than a second: one run catches up to the tick's start and stops, no chase after the clock", { timeout: 30_000 }, () => withEmulator({}, slowSearches));
   it("(k) a certificate the CA does not sign is refused: not ready, the reason names ca_file", async () => {
     await untrustedCertificate({ tls: UNTRUSTED_TLS }, /Splunk at https:\/\/127\.0\.0\.1:\d+ presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set splunk\.ca_file/);
-    await untrustedCertificate({ hecTls: UNTRUSTED_TLS }, /HEC at https:\/\/127\.0\.0\.1:\d+ .*certificate was refused.*set hec\.ca_file/);
+    await untrustedCertificate({ hecTls: UNTRUSTED_TLS }, /HEC at https:\/\/127\.0\.0\.1:\d+ .*presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set hec\.ca_file/);
   });
 
   after(async () => {

@@ -1,6 +1,7 @@
 // What the end-to-end tests share: the bundled sample as seed rows, the sidecar's config for a target, running
 // the Service once, reading back through the SDK what landed in Splunk, and the expected risk events, computed
 // by pulling the same rows through the SDK and scoring them locally with the same model on the main thread.
+import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,7 +13,7 @@ import { eventId } from "../../sidecar/pipeline/risk-event.ts";
 import { CheckpointStore } from "../../sidecar/pipeline/checkpoint.ts";
 import { loadScoringModel, type LoadedScoringModel } from "../../sidecar/scoring/load.ts";
 import { riskScore } from "../../sidecar/scoring/risk.ts";
-import { Service } from "../../sidecar/service.ts";
+import { Sidecar } from "../../sidecar/service/sidecar.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
 import { normalizeRow, type SplunkRow } from "../../sidecar/sources/splunk/normalize.ts";
 import { buildSpl, SplunkSource } from "../../sidecar/sources/splunk/source.ts";
@@ -175,7 +176,7 @@ export interface ServiceRun {
 export async function runService(config: Config): Promise<ServiceRun> {
   let printed = "";
   const t0 = performance.now();
-  const s = new Service(config, (text) => (printed += text));
+  const s = new Sidecar(config, (text) => (printed += text));
   try {
     await s.start({ once: true });
     const status = s.status() as { last_runs: RunSummary[] };
@@ -298,7 +299,8 @@ export interface Expected {
  * parameters, one big page), normalizes each row as the source does, and scores it with the local model.
  */
 export async function expectedRisk(client: SplunkClient, config: Config, range: { start: number; end: number }, model: LoadedScoringModel, drop?: (row: SplunkRow, i: number) => boolean): Promise<Expected> {
-  const s = config.splunk!;
+  assert.ok(config.source.type === "splunk", "expectedRisk needs a Splunk source");
+  const s = config.source.splunk;
   const search = s.searches[0]!;
   // What the Service pulls: the fields the model reads and the CIM fields risk events copy.
   const fields = [...new Set([...model.metadata.feature_spec.fields, ...CIM_COPY_FIELDS])];

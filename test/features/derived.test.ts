@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DERIVED, derivedByName, num } from "../../sidecar/features/derived.ts";
-import { mulberry32 } from "../../sidecar/training/random.ts";
+import { DERIVED, derivedByName } from "../../sidecar/features/derived.ts";
 import type { Fields } from "../../sidecar/sources/event.ts";
 
 /** The raw outputs of one derived feature for one event, by column name. */
@@ -20,45 +19,6 @@ function flagsSet(name: string, f: Fields): string[] {
     .filter(([, v]) => v === 1)
     .map(([k]) => k);
 }
-
-describe("num", () => {
-  it("reads numbers and fully numeric strings alike", () => {
-    for (const [v, x] of [
-      ["12", 12],
-      [12, 12],
-      [" 12 ", 12],
-      ["1e3", 1000],
-      ["-0.5", -0.5],
-      [".5", 0.5],
-      ["5.", 5],
-      ["007", 7],
-      ["0", 0],
-      ["0.000004", 0.000004],
-    ] as const) {
-      assert.equal(num(v), x, JSON.stringify(v));
-    }
-  });
-
-  it("treats garbage, blanks, NaN and infinities as missing", () => {
-    for (const v of ["12abc", "-", "", "   ", "NaN", "Infinity", "-Infinity", "1e999", ".", "1.2.3", "--1", "(empty)", undefined, NaN, Infinity, -Infinity]) {
-      assert.ok(Number.isNaN(num(v)), JSON.stringify(v) ?? String(v));
-    }
-    assert.ok(Number.isNaN(num(true as unknown as string)), "a boolean from a loose JSON source");
-    assert.ok(Number.isNaN(num(null as unknown as string)), "null is not 0");
-  });
-
-  it("gives exactly the double JavaScript parses, bit for bit, on random decimals", () => {
-    const r = mulberry32(5);
-    for (let i = 0; i < 20000; i++) {
-      const int = String(Math.floor(r() * 10 ** Math.floor(r() * 16)));
-      const frac = r() < 0.6 ? "." + String(Math.floor(r() * 10 ** Math.floor(r() * 9))).padStart(Math.floor(r() * 8), "0") : "";
-      const s = (r() < 0.2 ? "-" : "") + int + frac;
-      assert.ok(Object.is(num(s), +s), s);
-      const x = +s;
-      assert.ok(Object.is(num(x), x), s);
-    }
-  });
-});
 
 describe("derived features", () => {
   it("divides bytes by packets each way; 0 packets gives 0, a missing side gives NaN (imputed later)", () => {

@@ -72,11 +72,20 @@ describe("featurize", () => {
     assert.equal(neg[0], Math.fround((-Math.log1p(99) - s.mean) / s.std), "sign-preserving log1p");
   });
 
+  it("treats a blank string as missing (missing flag set), not as 0", () => {
+    const blank = row(spec, { bytes_out: "  ", transport: "tcp" });
+    assert.deepEqual(blank.slice(0, 2), [0, 1], "standardized 0 (the training mean) with the missing flag");
+    assert.deepEqual(blank, row(spec, { transport: "tcp" }), "the same row as an absent field");
+    const zero = row(spec, { bytes_out: "0", transport: "tcp" });
+    assert.equal(zero[1], 0, "a real 0 is not missing");
+    assert.notDeepEqual(blank, zero);
+  });
+
   it("treats garbage in every numeric field of a flow exactly like the field being absent", () => {
     const f = flows[5]!;
     for (const k of NUMERIC_FIELDS) {
       const absent = { ...f, [k]: undefined };
-      for (const g of ["12abc", "-", "", "NaN", Number.NaN]) assert.deepEqual(row(flowSpec, { ...f, [k]: g }), row(flowSpec, absent), `${k}=${String(g)}`);
+      for (const g of ["12abc", "-", "", "  ", "NaN", "1e999", Number.NaN]) assert.deepEqual(row(flowSpec, { ...f, [k]: g }), row(flowSpec, absent), `${k}=${String(g)}`);
     }
   });
 

@@ -7,12 +7,12 @@ describe("Scheduler", () => {
     let release!: () => void;
     let active = 0;
     let maxActive = 0;
-    const s = new Scheduler("0 0 1 1 *", async () => {
+    const s = new Scheduler({ name: "scoring", cron: "0 0 1 1 *", key: "schedule.scoring_cron", job: async () => {
       active++;
       maxActive = Math.max(maxActive, active);
       await new Promise<void>((r) => (release = r));
       active--;
-    });
+    } });
     const first = s.tick();
     await s.tick();
     await s.tick();
@@ -30,12 +30,12 @@ describe("Scheduler", () => {
   it("waits for the run in flight on shutdown and starts nothing after it", async () => {
     let finished = false;
     let calls = 0;
-    const s = new Scheduler("* * * * *", async () => {
+    const s = new Scheduler({ name: "scoring", cron: "* * * * *", key: "schedule.scoring_cron", job: async () => {
       calls++;
       await new Promise((r) => setTimeout(r, 50));
       finished = true;
-    });
-    await s.start(false);
+    } });
+    await s.start();
     const run = s.tick();
     await s.shutdown();
     assert.equal(finished, true);
@@ -46,10 +46,10 @@ describe("Scheduler", () => {
 
   it("keeps ticking after a run fails", async () => {
     let calls = 0;
-    const s = new Scheduler("0 0 1 1 *", () => {
+    const s = new Scheduler({ name: "scoring", cron: "0 0 1 1 *", key: "schedule.scoring_cron", job: () => {
       calls++;
       return Promise.reject(new Error("boom"));
-    });
+    } });
     await s.tick();
     await s.tick();
     assert.equal(calls, 2);
@@ -57,12 +57,17 @@ describe("Scheduler", () => {
   });
 
   it("rejects an invalid cron expression by its config key", () => {
-    assert.throws(() => new Scheduler("every minute", () => Promise.resolve()), /schedule\.scoring_cron/);
+    assert.throws(() => new Scheduler({ name: "scoring", cron: "every minute", key: "schedule.scoring_cron", job: () => Promise.resolve() }), /schedule\.scoring_cron/);
   });
 
-  it("shutdown is idempotent and safe without start", async () => {
-    const s = new Scheduler("* * * * *", () => Promise.resolve());
+  it("shutdown is idempotent and safe without start, and nothing runs after it", async () => {
+    let calls = 0;
+    const s = new Scheduler({ name: "scoring", cron: "* * * * * *", key: "schedule.scoring_cron", job: () => Promise.resolve(void calls++), runOnStart: true });
     await s.shutdown();
     await s.shutdown();
+    await s.start();
+    await s.tick();
+    assert.equal(calls, 0, "neither start nor a tick runs the job after shutdown");
+    assert.deepEqual({ runs: s.status().runs, running: s.status().running, next: s.status().next_run }, { runs: 0, running: false, next: null });
   });
 });

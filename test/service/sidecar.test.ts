@@ -8,8 +8,8 @@ import { spawn } from "node:child_process";
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { parseConfig } from "../sidecar/config/load.ts";
-import { Service } from "../sidecar/service.ts";
+import { parseConfig } from "../../sidecar/config/load.ts";
+import { Sidecar } from "../../sidecar/service/sidecar.ts";
 
 function setup() {
   const dir = mkdtempSync(join(tmpdir(), "svc-"));
@@ -39,7 +39,7 @@ describe("Service on the embedded default", () => {
   it("scores the sample once, writes risk events and a run event whose counts add up", async () => {
     const { config, read } = setup();
     let printed = "";
-    const s = new Service(config, (t) => (printed += t));
+    const s = new Sidecar(config, (t) => (printed += t));
     await s.start({ once: true });
     await s.shutdown();
     const risk = read("out/risk.jsonl");
@@ -58,7 +58,7 @@ describe("Service on the embedded default", () => {
 
   it("scores only lines appended since the checkpoint, so no event is written twice", async () => {
     const { config, read, sample } = setup();
-    const first = new Service(config, () => undefined);
+    const first = new Sidecar(config, () => undefined);
     await first.start({ once: true });
     await first.shutdown();
     const before = read("out/risk.jsonl");
@@ -66,7 +66,7 @@ describe("Service on the embedded default", () => {
     const attack = lines.find((l) => l.includes("\tMalicious\t") && l.includes("\t23\t"))!;
     // The same flow again at a new time: a new event.
     appendFileSync(sample, `${attack.replace(/^\d+/, "1800000000")}\n`);
-    const second = new Service(config, () => undefined);
+    const second = new Sidecar(config, () => undefined);
     await second.start({ once: true });
     await second.shutdown();
     const after = read("out/risk.jsonl");
@@ -81,8 +81,9 @@ describe("Service on the embedded default", () => {
     const { config, dir } = setup();
     const csv = join(dir, "kdd.txt");
     writeFileSync(csv, readFileSync("test/fixtures/sources/file/KDDTrain+.head.txt"));
-    config.source.file!.paths = [csv];
-    const s = new Service(config, () => undefined);
+    assert.ok(config.source.type === "file");
+    config.source.file.paths = [csv];
+    const s = new Sidecar(config, () => undefined);
     await s.start({ once: true });
     assert.match(s.notReadyReason() ?? "", /lacks fields that model zeek-conn@v\d+ reads/);
     await s.shutdown();
@@ -91,12 +92,12 @@ describe("Service on the embedded default", () => {
 
 describe("soc-assistant run", () => {
   it("stays up on its schedule and exits 0 on SIGTERM after a clean shutdown", async () => {
-    const { dir, config } = setup();
+    const { dir, sample } = setup();
     const cfg = join(dir, "config.yaml");
     writeFileSync(
       cfg,
       [
-        "source: {type: file, file: {paths: [" + JSON.stringify(config.source.file!.paths[0]) + "]}}",
+        "source: {type: file, file: {paths: [" + JSON.stringify(sample) + "]}}",
         `sink: {type: file, file: {path: ${JSON.stringify(join(dir, "o/r.jsonl"))}, runs_path: ${JSON.stringify(join(dir, "o/runs.jsonl"))}}}`,
         `model: {registry_dir: ${JSON.stringify(resolve("models"))}, workers: 1}`,
         `state_dir: ${JSON.stringify(join(dir, "var"))}`,

@@ -1,5 +1,5 @@
 /** The short risk-ranked summary a run prints on stdout: counts, bands, and the top events with reasons. */
-import type { RunReport } from "../pipeline/run-once.ts";
+import type { RunReport } from "./run-once.ts";
 
 export function formatSummary(r: RunReport, output: string, minRiskScore: number): string {
   const b = r.by_band;

@@ -1,0 +1,110 @@
+/**
+ * Turns config into the concrete parts of the pipeline: the sources (one file source, or one Splunk source per
+ * configured search, each its own checkpoint key), the risk-event sink and the run-event sink (files, or HEC
+ * with `soc_assistant:risk` and `soc_assistant:run`), and the readiness check of what they talk to. The only
+ * module besides `sidecar.ts` that knows the concrete classes and reads config for them.
+ */
+import type { Config } from "../config/schema.ts";
+import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import type { EventSource } from "../sources/source.ts";
+import type { RunRecord } from "../pipeline/scoring-job.ts";
+import { FileSink } from "../sinks/file.ts";
+import { HecSink } from "../sinks/hec/sink.ts";
+import type { Sink } from "../sinks/sink.ts";
+import { checkSplunk, explainFailure } from "../splunk/check.ts";
+import { SplunkClient } from "../splunk/sdk.ts";
+import { connectionOptions, hecSinkOptions } from "./options.ts";
+import { SplunkSource } from "../sources/splunk/source.ts";
+import { openFileSource } from "../sources/file/index.ts";
+import { WindowedFileSource } from "../sources/file/windowed.ts";
+import { logEvent } from "../telemetry/log.ts";
+
+export interface Wiring {
+  /** The sources for a model that reads `fields` (Splunk searches pull only those). */
+  sources(fields: readonly string[], now: () => number): EventSource[];
+  sink: Sink<RiskEvent>;
+  runSink: Sink<RunRecord>;
+  /** Null when Splunk and HEC (as configured) answer; otherwise the reason and what to do. */
+  check(): Promise<string | null>;
+  /** The fields a file input provides (to refuse a model it cannot satisfy); undefined for Splunk. */
+  inputFields(): Promise<string[] | undefined>;
+  /** What `inputFields` read, for messages. */
+  inputName: string;
+  /** Where risk events go, for the summary. */
+  destination: string;
+  /** Splunk's indexing lag allowance; undefined for file sources. */
+  lagSeconds: number | undefined;
+  close(): void;
+}
+
+export function wire(config: Config): Wiring {
+  const src = config.source;
+  const sink = config.sink;
+  // One client for everything that talks to splunkd: the source and, with hec.create_index, index creation.
+  const splunkConf = src.type === "splunk" ? src.splunk : sink.type === "splunk_hec" ? sink.index_admin : null;
+  const client = splunkConf ? new SplunkClient(connectionOptions(splunkConf)) : undefined;
+  const hec = sink.type === "splunk_hec" ? sink.hec : undefined;
+
+  const riskSink: Sink<RiskEvent> = hec ? new HecSink<RiskEvent>(hecSinkOptions(hec)) : new FileSink<RiskEvent>(sink.file.path);
+  const runSink: Sink<RunRecord> = hec
+    ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: RUN_SOURCETYPE }))
+    : new FileSink<RunRecord>(sink.file.runs_path);
+  let indexReady = !(sink.type === "splunk_hec" && sink.index_admin);
+  let checkedIndex = false;
+
+  return {
+    sources(fields, now) {
+      if (src.type === "file") return [new WindowedFileSource({ files: src.file.paths, format: src.file.format })];
+      return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now }));
+    },
+    sink: riskSink,
+    runSink,
+    async check() {
+      if (src.type === "splunk") {
+        const r = await checkSplunk(connectionOptions(src.splunk));
+        if (!r.ok) return r.reason;
+      }
+      if (!hec) return null;
+      if (!indexReady && client && splunkConf) {
+        try {
+          const r = await client.createIndex(hec.index);
+          logEvent("index_ready", { index: hec.index, result: r });
+          indexReady = true;
+        } catch (e) {
+          return `cannot create index ${hec.index} (hec.create_index): ${explainFailure(e, connectionOptions(splunkConf))}`;
+        }
+      }
+      if (client && splunkConf && !checkedIndex) {
+        try {
+          if (!(await client.indexExists(hec.index))) {
+            return `index ${hec.index} (hec.index) does not exist in Splunk: install the app's indexes.conf (on a cluster, push it with the bundle; on Splunk Cloud, ask the admin), or set hec.create_index: true on a single instance`;
+          }
+          checkedIndex = true;
+        } catch (e) {
+          return `cannot check index ${hec.index}: ${explainFailure(e, connectionOptions(splunkConf))}`;
+        }
+      }
+      if (riskSink instanceof HecSink) {
+        try {
+          const h = await riskSink.healthcheck();
+          if (!h.healthy) return `HEC at ${hec.url} is not healthy (${h.status}: ${h.text}); check that HTTP Event Collector is enabled and hec.url is its port (8088 by default)`;
+          const t = await riskSink.checkToken();
+          if (!t.ok) return `HEC at ${hec.url} rejected the token (${t.status}: ${t.text}); check hec.token`;
+        } catch (e) {
+          return `HEC at ${hec.url} does not answer (${(e as Error).message}); check hec.url and any firewall between the sidecar and Splunk`;
+        }
+      }
+      return null;
+    },
+    async inputFields() {
+      if (src.type !== "file") return undefined;
+      return openFileSource({ files: src.file.paths, format: src.file.format }).fields();
+    },
+    inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",
+    destination: hec ? `index ${hec.index} through HEC at ${hec.url}` : sink.file.path,
+    lagSeconds: src.type === "splunk" ? src.splunk.lag_seconds : undefined,
+    close() {
+      client?.close();
+    },
+  };
+}
