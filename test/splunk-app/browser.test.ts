@@ -22,6 +22,11 @@ const DOCS_SHOTS = resolve("docs", "screenshots");
 const ADMIN = { name: "admin", password: "changeme" };
 const dashboards = loadDashboards();
 
+/** The ids of a definition's `ds.search` data sources that need no token but `global_time` and inputs with defaults. */
+function dataSourceIds(def: unknown, except: string[] = []): string[] {
+  return Object.keys((def as { dataSources: Record<string, unknown> }).dataSources).filter((id) => !except.includes(id));
+}
+
 function expectAllRan(searches: SearchCall[], dashboard: string): void {
   const failed = searches.filter((s) => s.error && !EMULATOR_CANNOT_RUN[`${dashboard}/${s.id}`]);
   assert.deepEqual(failed.map((s) => `${s.id}: ${s.error}`), [], "every panel's SPL runs on the emulator");
@@ -71,7 +76,7 @@ describe("dashboards rendered in headless Chromium, fed by the sidecar's own eve
   it("Overview ranks events by risk, fills every panel, and a row click opens that event's detail", async () => {
     const r = await renderDashboard(browser, files, dashboards.get("soc_assistant_overview"), data.emu, ADMIN);
     try {
-      await r.settle();
+      await r.settle(dataSourceIds(dashboards.get("soc_assistant_overview")));
       await shot(r, "overview");
       expectAllRan(r.searches, "overview");
       for (const s of r.searches) assert.ok(s.rows > 0, `panel ${s.id} has rows`);
@@ -101,7 +106,7 @@ describe("dashboards rendered in headless Chromium, fed by the sidecar's own eve
     def.inputs.input_event.options.defaultValue = topEventId; // what ?form.event_id= does in Splunk Web
     const r = await renderDashboard(browser, files, def, data.emu, ADMIN, { width: 1280, height: 1010 });
     try {
-      await r.settle();
+      await r.settle(dataSourceIds(def, ["ds_save"]));
       expectAllRan(r.searches, "event_detail");
       const [event] = resultOf(r, "ds_pivot_flow");
       const features = resultOf(r, "ds_features");
@@ -125,7 +130,7 @@ describe("dashboards rendered in headless Chromium, fed by the sidecar's own eve
       // The label: one click on "false_positive"; the framework substitutes the tokens, the emulator runs the SPL.
       assert.equal(data.emu.kv.list("soc_assistant_feedback").length, 0);
       assert.ok(await r.clickRow("Label this event: click one", 1));
-      await r.settle();
+      await r.settle(["ds_save"]);
       const saved = data.emu.kv.list("soc_assistant_feedback");
       assert.equal(saved.length, 1);
       assert.equal(saved[0]._key, topEventId);
@@ -145,7 +150,7 @@ describe("dashboards rendered in headless Chromium, fed by the sidecar's own eve
   it("Model and pipeline health shows the model, its training, and every run the sidecar wrote", async () => {
     const r = await renderDashboard(browser, files, dashboards.get("soc_assistant_health"), data.emu, ADMIN, { width: 1280, height: 1000 });
     try {
-      await r.settle();
+      await r.settle(dataSourceIds(dashboards.get("soc_assistant_health")));
       await shot(r, "health");
       expectAllRan(r.searches, "health");
       for (const s of r.searches) assert.ok(s.rows > 0, `panel ${s.id} has rows`);

@@ -128,8 +128,11 @@ export interface RenderedDashboard {
   page: PuppeteerPage;
   searches: SearchCall[];
   events(): Promise<RecordedEvent[]>;
-  /** Waits until no search has been pending for `quietMs`, then a little for the charts to draw. */
-  settle(quietMs?: number): Promise<void>;
+  /**
+   * Waits until each data source in `ids` has answered at least `times` times in all (default: any search), then
+   * until no search has been pending for `quietMs`, then a little for the charts to draw. Throws after 60 s.
+   */
+  settle(ids?: string[], times?: number): Promise<void>;
   text(): Promise<string>;
   /** Clicks the first cell of row `row` (0-based) of the table titled `title`; false when there is no such row. */
   clickRow(title: string, row: number): Promise<boolean>;
@@ -173,13 +176,16 @@ export async function renderDashboard(
   await page.evaluateOnNewDocument(`window.__definition = ${JSON.stringify(definition)};`);
   const web = await splunkWebStub(files, user.name);
   await page.goto(`${web.url}/page.html`, { waitUntil: "load" });
-  const settle = async (quietMs = 1200): Promise<void> => {
+  const settle = async (ids?: string[], times = 1): Promise<void> => {
+    const quietMs = 1200;
     const t0 = Date.now();
-    while (Date.now() - t0 < 30_000) {
+    const answered = () => (ids ?? []).every((id) => searches.filter((x) => x.id === id).length >= times);
+    for (;;) {
+      if (Date.now() - t0 > 60_000) throw new Error(`searches did not settle in 60 s; answered: ${searches.map((x) => x.id).join(", ")}`);
       await new Promise((r) => setTimeout(r, 150));
-      if (pending === 0 && searches.length > 0 && Date.now() - lastActivity > quietMs) break;
+      if (pending === 0 && searches.length > 0 && answered() && Date.now() - lastActivity > quietMs) break;
     }
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 800));
   };
   return {
     page,
