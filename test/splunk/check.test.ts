@@ -6,7 +6,7 @@ import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { configSchema } from "../../sidecar/config/schema.ts";
 import { connectionOptions } from "../../sidecar/service/options.ts";
 import { checkSplunk } from "../../sidecar/splunk/check.ts";
-import { CA_FILE, emulatorTarget, UNTRUSTED_TLS, type SplunkTarget } from "./target.ts";
+import { CA_FILE, emulatorTarget, UNTRUSTED_TLS, type Target } from "../helpers/splunk-target.ts";
 
 async function closedPort(): Promise<number> {
   return new Promise((resolve) => {
@@ -19,7 +19,7 @@ async function closedPort(): Promise<number> {
 }
 
 describe("checkSplunk", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget({ version: "9.1.2" });
   });

@@ -1,16 +1,16 @@
 // SplunkClient (splunk-sdk on our verified HTTPS client) against a target: the emulator with the test CA,
-// and a real Splunk too when SPLUNK_URL is set (see target.ts).
+// and a real Splunk too when SPLUNK_URL is set (see test/helpers/splunk-target.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { SplunkError } from "../../sidecar/splunk/errors.ts";
 import { SplunkClient } from "../../sidecar/splunk/sdk.ts";
-import { CA_FILE, emulatorTarget, NEEDS_EMULATOR, realTarget, REAL_SPLUNK_SKIP, UNTRUSTED_TLS, type SplunkTarget } from "./target.ts";
+import { CA_FILE, emulatorTarget, NEEDS_EMULATOR, realTarget, realTargetMissing, UNTRUSTED_TLS, type Target } from "../helpers/splunk-target.ts";
 
-function clientTests(getTarget: () => SplunkTarget): void {
+function clientTests(getTarget: () => Target): void {
   const clients: SplunkClient[] = [];
-  const client = (...args: Parameters<SplunkTarget["connection"]>): SplunkClient => {
+  const client = (...args: Parameters<Target["connection"]>): SplunkClient => {
     const c = new SplunkClient(getTarget().connection(...args));
     clients.push(c);
     return c;
@@ -124,7 +124,7 @@ function clientTests(getTarget: () => SplunkTarget): void {
 }
 
 describe("SplunkClient against the emulator over HTTPS", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget();
   });
@@ -133,7 +133,7 @@ describe("SplunkClient against the emulator over HTTPS", () => {
 });
 
 const real = realTarget();
-describe("SplunkClient against a real Splunk", { skip: real ? false : REAL_SPLUNK_SKIP }, () => {
+describe("SplunkClient against a real Splunk", { skip: realTargetMissing() ?? false }, () => {
   clientTests(() => real!);
 });
 
