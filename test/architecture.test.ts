@@ -63,6 +63,11 @@ describe("architecture", () => {
     assert.deepEqual(bad, [], show(bad));
   });
 
+  it("the registry imports neither training nor scoring (both use it)", () => {
+    const bad = IMPORTS.filter((i) => layer(i.file) === "registry" && ["training", "scoring", "pipeline", "service", "api", "cli"].includes(layer(i.target)));
+    assert.deepEqual(bad, [], show(bad));
+  });
+
   it("the pipeline and training import neither the API, the composition root nor the CLI", () => {
     const bad = IMPORTS.filter((i) => ["pipeline", "training"].includes(layer(i.file)) && ["api", "service", "cli"].includes(layer(i.target)));
     assert.deepEqual(bad, [], show(bad));

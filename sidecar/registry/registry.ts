@@ -22,7 +22,6 @@ import { join, resolve } from "node:path";
 import * as tf from "../tf/index.ts";
 import { writeFileAtomic } from "../fs/atomic.ts";
 import { fileHandler, hasModel, MODEL_JSON } from "../tf/file-io.ts";
-import { inputWidthOf } from "../training/model.ts";
 import type { Metrics, ModelMetadata } from "./metadata.ts";
 
 /** Metadata as training produces it; the registry adds the identity. */
@@ -326,4 +325,10 @@ function listDir(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+}
+
+/** The width of a model's input row (its first input's last dimension). */
+export function inputWidthOf(model: tf.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  return shape[shape.length - 1] ?? NaN;
 }

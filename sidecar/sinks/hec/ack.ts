@@ -9,7 +9,7 @@ import { retry, type AttemptContext } from "../../http/retry.ts";
 import type { HttpResponse } from "../../http/transport.ts";
 import type { SinkResult } from "../sink.ts";
 import { parseReply, type HecConnection } from "./connection.ts";
-import type { HecCounters } from "./sink.ts";
+import type { HecCounters } from "./connection.ts";
 
 /** Never shorter than this per request, ms, however little of the deadline is left. */
 export const MIN_ATTEMPT_MS = 1000;

@@ -115,3 +115,29 @@ export class HecConnection {
     return f.kind === "retryable" || f.kind === "timeout" ? { kind: "retryable", reason: f.reason } : { kind: "failure", reason: f.reason };
   }
 }
+
+/** Counters since the sink was created. */
+export interface HecCounters {
+  /** Event posts made, retries included. */
+  posts: number;
+  /** Gzipped body bytes of those posts. */
+  bytes_sent: number;
+  /** Events HEC accepted (a 200, or the events before the bad one of a partial reply). */
+  events_sent: number;
+  /** Events whose post was acknowledged by the indexers (ack on). */
+  events_acknowledged: number;
+  /** Events accepted in a partial (400) reply, which carries no ackId: received, never acknowledged. */
+  events_accepted_unacked: number;
+  /** Events HEC refused as malformed (or that could not be serialized), not resent. */
+  events_dropped: number;
+  /** `events_dropped` by reason, e.g. `"code 6: Invalid data format"`. */
+  dropped_by_reason: Record<string, number>;
+  /** Post attempts after the first one (backoff sleeps taken). */
+  retries: number;
+  /** Posts whose ackId has not read true yet. */
+  acks_pending: number;
+  /** Ack polling requests. */
+  ack_polls: number;
+  /** ackIds given up on when a flush ran out of time (those events must be resent). */
+  acks_abandoned: number;
+}

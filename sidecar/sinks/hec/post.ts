@@ -12,7 +12,7 @@ import type { AckTracker } from "./ack.ts";
 import { MIN_ATTEMPT_MS } from "./ack.ts";
 import { codeText, parseReply, type HecConnection } from "./connection.ts";
 import { after, gzipBody, type Post } from "./encode.ts";
-import type { HecCounters } from "./sink.ts";
+import type { HecCounters } from "./connection.ts";
 
 const EVENT_PATH = "/services/collector/event";
 
