@@ -11,7 +11,7 @@ import { MODEL_SOURCETYPE, type ModelEvent } from "../../sidecar/contract/index.
 import { appKnowledge } from "../../splunk-app/tools/knowledge.ts";
 import { APP_SRC } from "../../splunk-app/tools/package.ts";
 import { loopConfig, REGISTRY, runService, sample, zeekJsonRows, type RunSummary } from "../e2e/loop.ts";
-import type { Target } from "../e2e/target.ts";
+import type { Target } from "../helpers/splunk-target.ts";
 
 const HEC_TOKEN = "33333333-3333-3333-3333-333333333333";
 export const RAW_INDEX = "zeek";
@@ -43,7 +43,7 @@ export async function appDataEmulator(o: { windowSeconds?: number } = {}): Promi
     const shifted = rows.map((r, i) => zeekJsonRows([r], now - 900 - (last - ts[i]) * 0.9)[0]);
     for (const s of shifted) emu.store.append({ time: s.time, indextime: Math.floor(s.time) + 20, index: RAW_INDEX, sourcetype: RAW_SOURCETYPE, host: "zeek-sensor-1", source: "/opt/zeek/logs/current/conn.log", raw: s.raw });
     const target: Target = {
-      label: "emulator", url: emu.url, auth: { username: "admin", password: "changeme" }, hecUrl: emu.hecUrl, hecToken: HEC_TOKEN, hecAck: true,
+      label: "emulator", url: emu.url, password: { username: "admin", password: "changeme" }, hec: { url: emu.hecUrl, token: HEC_TOKEN, ack: true },
       verifyTls: true, index: RAW_INDEX, riskIndex: "soc_risk",
     } as Target;
     const config = loopConfig(target, {
