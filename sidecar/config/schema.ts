@@ -12,6 +12,12 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://");
 const cron = z.string().min(1);
 
+/** Loopback host names and addresses: the only ones the API may bind to without `api.token`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
+}
+
 const fileSource = z
   .object({
     /** Files to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD, JSON lines. */
@@ -158,11 +164,37 @@ export const configSchema = z
     api: z
       .object({
         enabled: z.boolean().default(true),
+        /** Without `token`, only a loopback address is accepted (127.0.0.1, ::1, localhost). */
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8787),
+        /** Bearer token every route but /healthz and /readyz requires when set (/metrics included). */
         token: secret.optional(),
+        /** Retrain-only credential, accepted as `?token=` on POST /api/v1/retrain alone (Splunk's webhook sends no headers). */
+        webhook_token: secret.optional(),
+        /** Serve HTTPS with this PEM certificate and key; recommended whenever a token crosses a network. */
+        tls: z.object({ cert_file: z.string().min(1), key_file: z.string().min(1) }).strict().optional(),
+        /** Largest request body accepted; larger ones get 413. */
+        max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Most events one POST /api/v1/score request may carry. */
+        score_max_events: z.number().int().min(1).max(100_000).default(10_000),
+        /** Widest `_time` range one POST /api/v1/backfill may ask for. */
+        backfill_max_seconds: z.number().int().min(1).default(7 * 86400),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        if (a.enabled && !a.token && !isLoopbackHost(a.host)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["host"],
+            message:
+              `${JSON.stringify(a.host)} is not a loopback address and api.token is not set, so the API (status, scoring, model promotion) ` +
+              `would answer anyone who can reach it: set api.token (for example token: \${SOC_API_TOKEN}) or bind to 127.0.0.1`,
+          });
+        }
+        if (a.webhook_token && a.token && a.webhook_token.reveal() === a.token.reveal()) {
+          ctx.addIssue({ code: "custom", path: ["webhook_token"], message: "must differ from api.token (it travels in URLs and only starts retraining)" });
+        }
+      })
       .default({}),
     state_dir: z.string().default("var"),
     logging: z

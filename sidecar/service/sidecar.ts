@@ -9,23 +9,35 @@
  * HEC that is down all leave it up and not ready, with the reason and what to do; every tick checks again, so
  * fixing the cause recovers without a restart.
  */
-import { ApiServer } from "../api/server.ts";
+import { ApiError } from "../api/errors.ts";
+import { ApiServer, type ApiBackend, type BackfillRequest, type JobStart, type RetrainRequest } from "../api/server.ts";
+import type { SidecarStatus } from "../api/status.ts";
 import type { Config } from "../config/schema.ts";
 import { CheckpointStore } from "../pipeline/checkpoint.ts";
 import type { RunReport } from "../pipeline/run-once.ts";
 import { Scheduler } from "../pipeline/scheduler.ts";
-import { ScoringJob } from "../pipeline/scoring-job.ts";
+import { ScoringJob, type RunRecord } from "../pipeline/scoring-job.ts";
+import { ModelRegistry } from "../registry/registry.ts";
 import { ModelHolder } from "../scoring/holder.ts";
+import type { Sink } from "../sinks/sink.ts";
+import { Metrics } from "../telemetry/metrics.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { startBackend } from "../tf/start.ts";
 import { Components, type Component } from "./component.ts";
+import { trainInWorker } from "./retrain.ts";
+import { SingleJob } from "./single-job.ts";
 import { wire, type Wiring } from "./wiring.ts";
 
 export class Sidecar {
   readonly model: ModelHolder;
   readonly scoring: ScoringJob;
   readonly scheduler: Scheduler;
+  readonly metrics: Metrics;
+  /** `POST /api/v1/retrain`: one training job at a time, in a worker thread. */
+  readonly retraining: SingleJob<RetrainRequest>;
+  /** `POST /api/v1/backfill`: one backfill at a time, beside the live schedule. */
+  readonly backfills: SingleJob<BackfillRequest & Record<string, unknown>>;
   private readonly wiring: Wiring;
   private api: ApiServer | undefined;
   private components: Components | undefined;
@@ -48,12 +60,13 @@ export class Sidecar {
         if (fields) checkInputFields(metadata, fields, wiring.inputName);
       },
     });
+    this.metrics = new Metrics({ model: () => this.model.status(), ready: () => this.notReadyReason() === null });
     this.scoring = new ScoringJob({
       model: this.model,
       sources: (fields, now) => wiring.sources(fields, now),
       check: () => wiring.check(),
       sink: wiring.sink,
-      runSink: wiring.runSink,
+      runSink: metered(wiring.runSink, this.metrics),
       checkpoints: new CheckpointStore(config.state_dir),
       minRiskScore: config.sink.min_risk_score,
       destination: wiring.destination,
@@ -67,6 +80,27 @@ export class Sidecar {
       job: () => this.scoring.runAll(),
       runOnStart: config.schedule.run_on_start,
     });
+    this.retraining = new SingleJob<RetrainRequest>("training", (req, signal) => this.retrain(req, signal), {
+      started: (id, req) => logEvent("training_started", { id, actor: req.actor, data: req.data, search_name: req.search_name, sid: req.sid }),
+      finished: (id, result, seconds) => {
+        this.metrics.observeTraining(true, seconds);
+        logEvent("training_finished", { id, ...(result as Record<string, unknown>) });
+      },
+      failed: (id, error) => {
+        this.metrics.observeTraining(false);
+        logEvent("training_failed", { id, error });
+      },
+    });
+    this.backfills = new SingleJob("backfill", (req) => this.scoring.backfill(req.earliest, req.latest, req.search).then(summarizeBackfill), {
+      started: (id, req) => logEvent("backfill_started", { id, ...req }),
+      finished: (id, result) => logEvent("backfill_finished", { id, ...(result as Record<string, unknown>) }),
+      failed: (id, error) => logEvent("backfill_failed", { id, error }),
+    });
+  }
+
+  /** Where the API listens once started (undefined without it). */
+  get apiAddress(): { address: string; port: number } | undefined {
+    return this.api?.address;
   }
 
   /** Why scoring cannot happen right now, or null. */
@@ -76,15 +110,91 @@ export class Sidecar {
     return this.components.notReadyReason();
   }
 
-  status(): Record<string, unknown> {
+  status(): SidecarStatus {
     const reason = this.notReadyReason();
+    const scoring = this.scoring.status();
+    const lag: Record<string, number | null> = {};
+    for (const name of Object.keys(scoring.checkpoints)) lag[name] = null;
+    for (const r of [...scoring.last_runs].reverse()) lag[r.source] = lagOf(r.window, r.started_at);
     return {
       ready: reason === null,
       reason,
       model: this.model.status(),
-      ...this.scoring.status(),
+      checkpoints: scoring.checkpoints,
+      lag_seconds: lag,
+      last_runs: scoring.last_runs,
       schedule: { scoring: this.scheduler.status() },
+      training: this.retraining.status(),
+      backfill: this.backfills.status(),
     };
+  }
+
+  /** What the API's routes call: thin adapters over the holder, the registry, the scoring job and the jobs. */
+  apiBackend(): ApiBackend {
+    const registry = new ModelRegistry(this.config.model.registry_dir);
+    const name = this.config.model.name;
+    return {
+      notReadyReason: () => this.notReadyReason(),
+      status: () => this.status(),
+      acquire: () => this.model.acquire(),
+      models: {
+        name,
+        list: () => registry.list(name),
+        promote: (version, actor) => this.model.promote(version, actor),
+        rollback: (actor) => this.model.rollback(actor),
+      },
+      retrain: (req) => {
+        if (!req.data) {
+          throw new ApiError(
+            400,
+            'no training data: this sidecar has no configured training data source yet, so the request must name labeled files: {"data": ["/path/conn.labeled", ...]}',
+          );
+        }
+        return Promise.resolve(this.retraining.start(req));
+      },
+      backfill: (req): Promise<JobStart> => {
+        if (this.config.source.type !== "splunk") {
+          throw new ApiError(400, "backfill needs source.type: splunk (file sources are rescored with soc-assistant score)");
+        }
+        const names = this.config.source.splunk.searches.map((s) => s.name);
+        if (req.search !== undefined && !names.includes(req.search)) {
+          throw new ApiError(400, `no search named ${JSON.stringify(req.search)}; configured: ${names.join(", ")}`);
+        }
+        return Promise.resolve(this.backfills.start({ ...req }));
+      },
+      metrics: {
+        contentType: this.metrics.contentType,
+        text: () => this.metrics.text(),
+        observeRequest: (route, status, seconds) => this.metrics.observeRequest(route, status, seconds),
+      },
+    };
+  }
+
+  /** One training job in a worker thread; with `promote`, the new version is verified and made current. */
+  private async retrain(req: RetrainRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
+    const m = this.config.model;
+    const files = req.data;
+    if (!files) throw new Error("no training data");
+    const r = await trainInWorker(
+      {
+        files,
+        format: req.format,
+        labelColumn: req.label_column,
+        registryDir: m.registry_dir,
+        name: m.name,
+        architecture: m.architecture,
+        training: m.training,
+        backend: m.backend,
+        makeCurrent: "never",
+      },
+      signal,
+    );
+    let promoted: string | null = null;
+    if (req.promote) {
+      await this.model.promote(r.version, req.actor);
+      promoted = r.version;
+    }
+    return { version: r.version, promoted, metrics: r.metrics, rows: r.rows, seconds: Number(r.seconds.toFixed(1)) };
   }
 
   /**
@@ -97,8 +207,22 @@ export class Sidecar {
     const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
     if (!opts.once) {
       if (this.config.api.enabled) {
-        this.api = new ApiServer(this.config.api.host, this.config.api.port, this);
-        parts.push(this.api);
+        const a = this.config.api;
+        this.api = new ApiServer(
+          {
+            host: a.host,
+            port: a.port,
+            token: a.token?.reveal(),
+            webhookToken: a.webhook_token?.reveal(),
+            tls: a.tls,
+            maxBodyBytes: a.max_body_bytes,
+            scoreMaxEvents: a.score_max_events,
+            backfillMaxSeconds: a.backfill_max_seconds,
+          },
+          this.apiBackend(),
+        );
+        // Stopped before the API closes: a training job is aborted (it registers nothing), a backfill drains.
+        parts.push(this.api, stoppable(this.retraining), stoppable(this.backfills));
       }
       parts.push(this.scheduler);
     }
@@ -146,4 +270,34 @@ export class Sidecar {
 
 function named(name: string, part: { start(): Promise<void>; shutdown(): Promise<void> }): Component {
   return { name, start: () => part.start(), shutdown: () => part.shutdown() };
+}
+
+/** A job that only needs stopping. */
+function stoppable(job: { name: string; shutdown(): Promise<void> }): Component {
+  return { name: job.name, start: () => Promise.resolve(), shutdown: () => job.shutdown() };
+}
+
+/** The run sink, counting each run record into the metrics as it is sent. */
+function metered(sink: Sink<RunRecord>, metrics: Metrics): Sink<RunRecord> {
+  return {
+    start: () => sink.start(),
+    shutdown: () => sink.shutdown(),
+    flush: () => sink.flush(),
+    send: (records) => {
+      for (const r of records) metrics.observeRun(r);
+      return sink.send(records);
+    },
+  };
+}
+
+function lagOf(window: unknown, startedAt: string): number | null {
+  const end = (window as { end?: unknown } | null)?.end;
+  return typeof end === "number" ? Math.max(0, Math.round(Date.parse(startedAt) / 1000 - end)) : null;
+}
+
+function summarizeBackfill(reports: RunReport[]): Record<string, unknown> {
+  return {
+    runs: reports.map((r) => ({ source: r.source, run_id: r.run_id, pulled: r.events_pulled, scored: r.events_scored, written: r.events_written, error: r.error })),
+    ok: reports.every((r) => r.error === null),
+  };
 }
