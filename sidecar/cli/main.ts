@@ -19,6 +19,7 @@ Commands:
   backfill  --earliest <time> --latest <time> [--search <name>] [--config <file>]
             score a _time range from Splunk without moving the live checkpoints
   models    list [--model <name>] | promote <name>@<version> | rollback <name>   [--models-dir <dir>]
+  config    validate [--config <file>] [--check-connections]   print the effective config, or every problem
 
 Run 'soc-assistant <command> --help' for a command's flags.`;
 
@@ -38,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./backfill.ts")).backfillCommand(rest);
       case "models":
         return await (await import("./models.ts")).modelsCommand(rest);
+      case "config":
+        return await (await import("./config.ts")).configCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -45,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill or models`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill, models or config`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

@@ -235,6 +235,24 @@ export class Sidecar {
     return true;
   }
 
+  /**
+   * What readiness checks, once, each with its result: the model (loads, verifies, fits the input) and, as
+   * configured, Splunk and HEC. For `soc-assistant config validate --check-connections`; starts nothing else.
+   */
+  async checkConnections(): Promise<{ check: string; ok: boolean; detail: string }[]> {
+    const out: { check: string; ok: boolean; detail: string }[] = [];
+    await startBackend(this.config.model.backend);
+    await this.model.start();
+    const m = this.model.notReadyReason();
+    out.push({ check: "model", ok: m === null, detail: m ?? `${this.config.model.name}@${this.model.current?.version ?? "?"} loads and verifies` });
+    await this.model.shutdown();
+    const c = await this.wiring.check();
+    const what = [this.config.source.type === "splunk" ? "Splunk" : null, this.config.sink.type === "splunk_hec" ? "HEC" : null].filter(Boolean).join(" and ");
+    out.push({ check: what ? what : "connections", ok: c === null, detail: c ?? (what ? `${what} answer` : "file source and file sink: nothing to connect to") });
+    this.wiring.close();
+    return out;
+  }
+
   /** Scores a `_time` range from Splunk without moving the live checkpoints (see `ScoringJob.backfill`). */
   async backfill(earliest: number, latest: number, searchName?: string): Promise<RunReport[]> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name, backfill: { earliest, latest } });
