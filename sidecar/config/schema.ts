@@ -200,7 +200,8 @@ export const configSchema = z
     logging: z
       .object({
         level: z.enum(["error", "warn", "info", "debug"]).default("info"),
-        format: z.enum(["text", "json"]).default("text"),
+        /** `auto`: JSON lines when stderr is not a terminal (journald, files), readable text on a terminal. */
+        format: z.enum(["text", "json", "auto"]).default("text"),
       })
       .strict()
       .default({}),

@@ -81,7 +81,7 @@ export class Sidecar {
       runOnStart: config.schedule.run_on_start,
     });
     this.retraining = new SingleJob<RetrainRequest>("training", (req, signal) => this.retrain(req, signal), {
-      started: (id, req) => logEvent("training_started", { id, actor: req.actor, data: req.data, search_name: req.search_name, sid: req.sid }),
+      started: (id, req) => logEvent("training_started", defined({ id, actor: req.actor, data: req.data, search_name: req.search_name, sid: req.sid, app: req.app, owner: req.owner })),
       finished: (id, result, seconds) => {
         this.metrics.observeTraining(true, seconds);
         logEvent("training_finished", { id, ...(result as Record<string, unknown>) });
@@ -306,6 +306,11 @@ function metered(sink: Sink<RunRecord>, metrics: Metrics): Sink<RunRecord> {
       return sink.send(records);
     },
   };
+}
+
+/** `o` without its undefined fields (for log events). */
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 function lagOf(window: unknown, startedAt: string): number | null {

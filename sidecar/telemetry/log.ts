@@ -59,15 +59,18 @@ function textFormat(): winston.Logform.Format {
 }
 
 /** Reconfigures the process-wide logger (called once by main). Logs go to stderr; stdout is for results. */
-export function configureLogging(opts: { level: string; format: "text" | "json" }): void {
+export function configureLogging(opts: { level: string; format: "text" | "json" | "auto" }): void {
+  const json = opts.format === "json" || (opts.format === "auto" && !process.stderr.isTTY);
   logger = winston.createLogger({
     level: opts.level,
     transports: [new winston.transports.Console({ stderrLevels: ["error", "warn", "info", "debug"] })],
-    format: opts.format === "json" ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat(),
+    format: json ? winston.format.combine(winston.format.timestamp(), winston.format.json()) : textFormat(),
   });
 }
 
 export function logEvent(name: LogEventName, fields: Record<string, unknown> = {}): void {
   const [level, message] = EVENTS[name];
+  // Winston formats before its transports filter by level: skip disabled levels here (per-request debug events).
+  if (!logger.isLevelEnabled(level)) return;
   logger.log(level, message, { event: name, ...fields });
 }
