@@ -101,6 +101,14 @@ describe("API wired by the composition root", () => {
     assert.equal(training.last?.result?.version, "v0002");
     assert.equal(training.last?.result?.promoted, "v0002");
     assert.equal(s.model.current?.version, "v0002");
+    // A bare Splunk webhook payload cannot train (no configured data source yet); backfill needs a Splunk source.
+    const bare = await post({ sid: "scheduler__admin__search__RMD5", search_name: "SOC Assistant - retrain", app: "soc_assistant", owner: "admin", results_link: "https://sh:8000/x", result: { count: "3" } });
+    assert.equal(bare.status, 400);
+    assert.match(((await bare.json()) as { error: string }).error, /no training data.*"data"/);
+    const bf = await fetch(`${base}/api/v1/backfill`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ earliest: 1_700_000_000, latest: 1_700_000_600 }) });
+    assert.equal(bf.status, 400);
+    assert.match(((await bf.json()) as { error: string }).error, /backfill needs source\.type: splunk/);
+
     const prom2 = parseProm(await (await get("/metrics")).text());
     assert.equal(prom2.get('soc_assistant_training_runs_total{outcome="ok"}'), 1);
     assert.equal(prom2.get(`soc_assistant_model_info{name="${MODEL}",version="v0002",kind="supervised"}`), 1);
