@@ -202,6 +202,12 @@ export const configSchema = z
         level: z.enum(["error", "warn", "info", "debug"]).default("info"),
         /** `auto`: JSON lines when stderr is not a terminal (journald, files), readable text on a terminal. */
         format: z.enum(["text", "json", "auto"]).default("text"),
+        /**
+         * Also send the sidecar's own log events to Splunk through the `hec` section's collector, as
+         * `soc_assistant:log` into `index` (never the risk index). Never blocks scoring: when HEC is down they
+         * are dropped and counted (`soc_assistant_log_events_dropped_total`).
+         */
+        hec: z.object({ index: z.string().min(1), level: z.enum(["error", "warn", "info", "debug"]).default("info") }).strict().optional(),
       })
       .strict()
       .default({}),
@@ -237,8 +243,20 @@ export const configSchema = z
       }
       sink = { type: "splunk_hec", min_risk_score: c.sink.min_risk_score, file: c.sink.file, hec: c.hec, index_admin: c.hec.create_index && c.splunk ? c.splunk : null };
     }
+    let logHec: LogHecConfig | null = null;
+    if (c.logging.hec) {
+      if (!c.hec) {
+        ctx.addIssue({ code: "custom", path: ["hec"], message: "required when logging.hec is set (its url and token send the log events)" });
+        return z.NEVER;
+      }
+      if (c.logging.hec.index === c.hec.index) {
+        ctx.addIssue({ code: "custom", path: ["logging", "hec", "index"], message: `must not be the risk index (${c.hec.index}); use an index of its own, e.g. soc_assistant_logs` });
+        return z.NEVER;
+      }
+      logHec = { ...c.logging.hec, hec: c.hec };
+    }
     const { splunk: _splunk, hec: _hec, ...rest } = c;
-    return { ...rest, source, sink };
+    return { ...rest, logging: { level: c.logging.level, format: c.logging.format, hec: logHec }, source, sink };
   });
 
 export type FileSourceConfig = z.output<typeof fileSource>;
@@ -246,6 +264,9 @@ export type SplunkConfig = z.output<typeof splunk>;
 export type SplunkSearchConfig = z.output<typeof splunkSearch>;
 export type HecConfig = z.output<typeof hec>;
 export type FileSinkConfig = z.output<typeof fileSink>;
+
+/** `logging.hec` with the collector it sends through; null when the sidecar's logs go to stderr only. */
+export type LogHecConfig = { index: string; level: "error" | "warn" | "info" | "debug"; hec: HecConfig };
 
 /** Where events come from; the Splunk connection travels with the Splunk source. */
 export type SourceConfig = { type: "file"; file: FileSourceConfig } | { type: "splunk"; splunk: SplunkConfig };

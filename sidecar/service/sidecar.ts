@@ -20,7 +20,12 @@ import { ScoringJob, type RunRecord } from "../pipeline/scoring-job.ts";
 import { ModelRegistry } from "../registry/registry.ts";
 import { ModelHolder } from "../scoring/holder.ts";
 import type { Sink } from "../sinks/sink.ts";
+import { LOG_SOURCETYPE, type LogEvent } from "../contract/index.ts";
+import { HecSink } from "../sinks/hec/sink.ts";
+import { LogShipper } from "../telemetry/log-shipper.ts";
+import { shipLogs } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
+import { hecSinkOptions } from "./options.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { startBackend } from "../tf/start.ts";
@@ -39,6 +44,8 @@ export class Sidecar {
   /** `POST /api/v1/backfill`: one backfill at a time, beside the live schedule. */
   readonly backfills: SingleJob<BackfillRequest & Record<string, unknown>>;
   private readonly wiring: Wiring;
+  /** The sidecar's own log events to HEC (`logging.hec`), or undefined. */
+  readonly logShipper: LogShipper | undefined;
   private api: ApiServer | undefined;
   private components: Components | undefined;
   private stopped = false;
@@ -60,7 +67,27 @@ export class Sidecar {
         if (fields) checkInputFields(metadata, fields, wiring.inputName);
       },
     });
-    this.metrics = new Metrics({ model: () => this.model.status(), ready: () => this.notReadyReason() === null });
+    const lh = config.logging.hec;
+    if (lh) {
+      // Short deadlines and no ack: a log copy must never hold anything up; a failed batch is dropped and counted.
+      const sink = new HecSink<LogEvent>(hecSinkOptions<LogEvent>(lh.hec, { index: lh.index, sourcetype: LOG_SOURCETYPE, ack: false, retryDeadlineMs: 5000, timeoutMs: 5000, maxInFlight: 1 }));
+      let started = false;
+      this.logShipper = new LogShipper({
+        send: async (batch) => {
+          if (!started) {
+            await sink.start();
+            started = true;
+          }
+          const r = await sink.send(batch);
+          return r.kind === "success" && (await sink.flush()).kind === "success";
+        },
+      });
+    }
+    this.metrics = new Metrics({
+      model: () => this.model.status(),
+      ready: () => this.notReadyReason() === null,
+      logsDropped: () => this.logShipper?.dropped ?? 0,
+    });
     this.scoring = new ScoringJob({
       model: this.model,
       sources: (fields, now) => wiring.sources(fields, now),
@@ -205,6 +232,12 @@ export class Sidecar {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     await startBackend(this.config.model.backend);
     const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
+    if (this.logShipper && !opts.once) {
+      // First started, last stopped: it sees every component's log events, including shutdown's.
+      const shipper = this.logShipper;
+      shipLogs({ level: this.config.logging.hec!.level, push: (e) => shipper.push(e) });
+      parts.unshift({ name: shipper.name, start: () => shipper.start(), shutdown: () => (shipLogs(undefined), shipper.shutdown()) });
+    }
     if (!opts.once) {
       if (this.config.api.enabled) {
         const a = this.config.api;

@@ -4,6 +4,7 @@
  * what the sidecar can say.
  */
 import winston from "winston";
+import type { LogEvent } from "../contract/index.ts";
 
 const EVENTS = {
   startup: ["info", "SOC Assistant is starting."],
@@ -68,8 +69,20 @@ export function configureLogging(opts: { level: string; format: "text" | "json" 
   });
 }
 
+let shipper: { level: number; push(e: LogEvent): void } | undefined;
+const LEVELS = { error: 0, warn: 1, info: 2, debug: 3 } as const;
+
+/** Also hands every log event at `level` or above to `push` (e.g. a `LogShipper` to HEC); undefined stops it. */
+export function shipLogs(to: { level: "error" | "warn" | "info" | "debug"; push(e: LogEvent): void } | undefined): void {
+  shipper = to ? { level: LEVELS[to.level], push: (e) => to.push(e) } : undefined;
+}
+
 export function logEvent(name: LogEventName, fields: Record<string, unknown> = {}): void {
   const [level, message] = EVENTS[name];
+  if (shipper && LEVELS[level] <= shipper.level) {
+    // Through JSON, as on stderr: secrets print as [REDACTED], and later changes to `fields` do not leak in.
+    shipper.push(JSON.parse(JSON.stringify({ timestamp: new Date().toISOString(), level, event: name, message, ...fields })) as LogEvent);
+  }
   // Winston formats before its transports filter by level: skip disabled levels here (per-request debug events).
   if (!logger.isLevelEnabled(level)) return;
   logger.log(level, message, { event: name, ...fields });

@@ -11,6 +11,8 @@ export interface MetricsSources {
   /** The version scoring now. */
   model(): { name: string; version: string | null; kind: string };
   ready(): boolean;
+  /** The sidecar's own log events given up on by the HEC log shipper (0 without one). */
+  logsDropped?(): number;
 }
 
 export class Metrics {
@@ -69,6 +71,15 @@ export class Metrics {
         this.reset();
         const m = sources.model();
         if (m.version !== null) this.set({ name: m.name, version: m.version, kind: m.kind }, 1);
+      },
+    });
+    new Counter({
+      name: "soc_assistant_log_events_dropped_total",
+      help: "The sidecar's own log events not shipped to HEC (logging.hec): buffer full or HEC down.",
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(sources.logsDropped?.() ?? 0);
       },
     });
     new Gauge({
