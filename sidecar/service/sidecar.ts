@@ -72,14 +72,21 @@ export class Sidecar {
       // Short deadlines and no ack: a log copy must never hold anything up; a failed batch is dropped and counted.
       const sink = new HecSink<LogEvent>(hecSinkOptions<LogEvent>(lh.hec, { index: lh.index, sourcetype: LOG_SOURCETYPE, ack: false, retryDeadlineMs: 5000, timeoutMs: 5000, maxInFlight: 1 }));
       let started = false;
+      let shipError: string | null = null;
       this.logShipper = new LogShipper({
         send: async (batch) => {
           if (!started) {
             await sink.start();
             started = true;
           }
-          const r = await sink.send(batch);
-          return r.kind === "success" && (await sink.flush()).kind === "success";
+          let r = await sink.send(batch);
+          if (r.kind === "success") r = await sink.flush();
+          const reason = r.kind === "success" ? null : r.reason;
+          if (reason !== shipError) {
+            shipError = reason;
+            if (reason) logEvent("log_shipping_failed", { index: lh.index, reason });
+          }
+          return reason === null;
         },
       });
     }
@@ -229,13 +236,14 @@ export class Sidecar {
    * resolves with whether every window it planned was scored and committed.
    */
   async start(opts: { once?: boolean } = {}): Promise<boolean> {
+    const shipper = this.logShipper;
+    if (shipper && !opts.once) shipLogs({ level: this.config.logging.hec!.level, push: (e) => shipper.push(e) });
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     await startBackend(this.config.model.backend);
     const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
     if (this.logShipper && !opts.once) {
       // First started, last stopped: it sees every component's log events, including shutdown's.
       const shipper = this.logShipper;
-      shipLogs({ level: this.config.logging.hec!.level, push: (e) => shipper.push(e) });
       parts.unshift({ name: shipper.name, start: () => shipper.start(), shutdown: () => (shipLogs(undefined), shipper.shutdown()) });
     }
     if (!opts.once) {

@@ -23,6 +23,7 @@ const EVENTS = {
   shutdown_started: ["info", "Shutting down: no new runs; waiting for the run in flight."],
   shutdown_finished: ["info", "Shutdown complete."],
   api_listening: ["info", "HTTP API listening."],
+  log_shipping_failed: ["warn", "The sidecar's own log events could not be sent to HEC (logging.hec); they are dropped and counted until it accepts them again."],
   api_request: ["debug", "HTTP API request served."],
   api_error: ["error", "An HTTP API request failed inside the sidecar; the client got a 500 without details."],
   training_started: ["info", "Training job started."],
