@@ -35,15 +35,13 @@ export const retrainBody = z
     owner: z.string().optional(),
     results_link: z.string().optional(),
     result: z.record(z.unknown()).optional(),
-    /** Labeled files to train on (until a configured training data source exists). */
+    /** Labeled files to train on instead of the configured `retrain.data`. */
     data: z.array(z.string().min(1)).min(1).max(100).optional(),
     format: z.enum(["auto", "zeek", "csv", "jsonl", "nsl-kdd"]).optional(),
     label_column: z.string().min(1).optional(),
-    /** Make the new version current once it verifies (default false: it waits for a promotion). */
-    promote: z.boolean().optional(),
   })
   .strict();
-export type RetrainRequest = z.output<typeof retrainBody> & { actor: Actor };
+export type RetrainRequest = z.output<typeof retrainBody> & { actor: "api" | "webhook" };
 
 export const backfillBody = z
   .object({
@@ -169,7 +167,7 @@ export class ApiServer {
     app.post("/api/v1/retrain", async (req, res) => {
       const body = parseBody(retrainBody, req.body);
       if (!b.retrain) throw new ApiError(404, "retraining is not available in this sidecar");
-      const actor: Actor = typeof req.query.token === "string" ? "webhook" : "api";
+      const actor = typeof req.query.token === "string" ? "webhook" : "api";
       sendJob(res, await b.retrain({ ...body, actor }), "a training job");
     });
     app.post("/api/v1/backfill", async (req, res) => {

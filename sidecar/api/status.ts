@@ -1,11 +1,20 @@
 /** The body of `GET /api/v1/status`, as the composition root fills it. */
 import type { RunReport } from "../pipeline/run-once.ts";
+import type { Retrainer } from "../training/retrainer.ts";
 
 export interface JobStatus {
   running: boolean;
   /** The job in flight, or the last one. */
   current: { id: string; started_at: string; request: Record<string, unknown> } | null;
   last: { id: string; started_at: string; finished_at: string; ok: boolean; result?: unknown; error?: string } | null;
+}
+
+export interface ScheduleStatus {
+  cron: string;
+  runs: number;
+  skipped: number;
+  running: boolean;
+  next_run: string | null;
 }
 
 export interface SidecarStatus {
@@ -19,7 +28,8 @@ export interface SidecarStatus {
   lag_seconds: Record<string, number | null>;
   /** Newest first, at most 10. */
   last_runs: Omit<RunReport, "top">[];
-  schedule: { scoring: { cron: string; runs: number; skipped: number; running: boolean; next_run: string | null } };
-  training: JobStatus;
+  schedule: { scoring: ScheduleStatus; retraining?: ScheduleStatus };
+  /** The retraining in flight (one at a time) and the last outcome. */
+  retrain: ReturnType<Retrainer["status"]>;
   backfill: JobStatus;
 }

@@ -1,7 +1,8 @@
 /**
  * The composition root: builds the sidecar's long-lived components from config and runs their lifecycle.
  *
- *     model holder → risk sink → run sink → Splunk/HEC connection → API → scoring schedule
+ *     model holder → risk sink → run sink → model-event sink → Splunk/HEC connection → retraining → API →
+ *     scoring schedule → retraining schedule
  *
  * Started in that order (downstream first) and stopped in reverse (upstream first: stop ticking and let the
  * run in flight finish, close the API, flush and close the sinks, release the model). Only the CLI exits the
@@ -10,7 +11,7 @@
  * fixing the cause recovers without a restart.
  */
 import { ApiError } from "../api/errors.ts";
-import { ApiServer, type ApiBackend, type BackfillRequest, type JobStart, type RetrainRequest } from "../api/server.ts";
+import { ApiServer, type ApiBackend, type BackfillRequest, type JobStart } from "../api/server.ts";
 import type { SidecarStatus } from "../api/status.ts";
 import type { Config } from "../config/schema.ts";
 import { CheckpointStore } from "../pipeline/checkpoint.ts";
@@ -29,18 +30,20 @@ import { hecSinkOptions } from "./options.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { startBackend } from "../tf/start.ts";
+import { ModelEventLog } from "../training/model-events.ts";
+import { Retrainer } from "../training/retrainer.ts";
 import { Components, type Component } from "./component.ts";
-import { trainInWorker } from "./retrain.ts";
 import { SingleJob } from "./single-job.ts";
-import { wire, type Wiring } from "./wiring.ts";
+import { retrainSpec, wire, type Wiring } from "./wiring.ts";
 
 export class Sidecar {
   readonly model: ModelHolder;
   readonly scoring: ScoringJob;
   readonly scheduler: Scheduler;
   readonly metrics: Metrics;
-  /** `POST /api/v1/retrain`: one training job at a time, in a worker thread. */
-  readonly retraining: SingleJob<RetrainRequest>;
+  /** One retraining at a time; the API's `POST /api/v1/retrain` calls `retrainer.trigger`. */
+  readonly retrainer: Retrainer;
+  readonly retrainScheduler: Scheduler | undefined;
   /** `POST /api/v1/backfill`: one backfill at a time, beside the live schedule. */
   readonly backfills: SingleJob<BackfillRequest & Record<string, unknown>>;
   private readonly wiring: Wiring;
@@ -94,6 +97,7 @@ export class Sidecar {
       model: () => this.model.status(),
       ready: () => this.notReadyReason() === null,
       logsDropped: () => this.logShipper?.dropped ?? 0,
+      retrain: () => this.retrainer.status(),
     });
     this.scoring = new ScoringJob({
       model: this.model,
@@ -105,6 +109,7 @@ export class Sidecar {
       minRiskScore: config.sink.min_risk_score,
       destination: wiring.destination,
       lagSeconds: wiring.lagSeconds,
+      driftThreshold: config.retrain.drift_threshold,
       out,
     });
     this.scheduler = new Scheduler({
@@ -114,17 +119,32 @@ export class Sidecar {
       job: () => this.scoring.runAll(),
       runOnStart: config.schedule.run_on_start,
     });
-    this.retraining = new SingleJob<RetrainRequest>("training", (req, signal) => this.retrain(req, signal), {
-      started: (id, req) => logEvent("training_started", defined({ id, actor: req.actor, data: req.data, search_name: req.search_name, sid: req.sid, app: req.app, owner: req.owner })),
-      finished: (id, result, seconds) => {
-        this.metrics.observeTraining(true, seconds);
-        logEvent("training_finished", { id, ...(result as Record<string, unknown>) });
-      },
-      failed: (id, error) => {
-        this.metrics.observeTraining(false);
-        logEvent("training_failed", { id, error });
-      },
+    const modelSink = wiring.modelSink;
+    this.retrainer = new Retrainer({
+      name: config.model.name,
+      registryDir: config.model.registry_dir,
+      backend: config.model.backend,
+      spec: (data) => retrainSpec(config, data),
+      rule: { metric: config.retrain.metric, tolerance: config.retrain.tolerance, benignHighTolerance: config.retrain.benign_high_tolerance },
+      promote: (version, actor) => this.model.promote(version, actor),
+      events: new ModelEventLog(config.model.registry_dir, async (e) => {
+        const sent = await modelSink.send([{ ...e }]);
+        const flushed = sent.kind === "success" ? await modelSink.flush() : sent;
+        if (flushed.kind !== "success") throw new Error(flushed.reason);
+      }),
+      keepVersions: config.retrain.keep_versions,
     });
+    const retrainCron = config.schedule.retrain_cron;
+    this.retrainScheduler = retrainCron
+      ? new Scheduler({
+          name: "retraining",
+          cron: retrainCron,
+          key: "schedule.retrain_cron",
+          job: async () => {
+            await this.retrainer.run({ actor: { kind: "schedule" }, trigger: retrainCron });
+          },
+        })
+      : undefined;
     this.backfills = new SingleJob("backfill", (req) => this.scoring.backfill(req.earliest, req.latest, req.search).then(summarizeBackfill), {
       started: (id, req) => logEvent("backfill_started", { id, ...req }),
       finished: (id, result) => logEvent("backfill_finished", { id, ...(result as Record<string, unknown>) }),
@@ -157,8 +177,8 @@ export class Sidecar {
       checkpoints: scoring.checkpoints,
       lag_seconds: lag,
       last_runs: scoring.last_runs,
-      schedule: { scoring: this.scheduler.status() },
-      training: this.retraining.status(),
+      retrain: this.retrainer.status(),
+      schedule: { scoring: this.scheduler.status(), ...(this.retrainScheduler ? { retraining: this.retrainScheduler.status() } : {}) },
       backfill: this.backfills.status(),
     };
   }
@@ -177,14 +197,20 @@ export class Sidecar {
         promote: (version, actor) => this.model.promote(version, actor),
         rollback: (actor) => this.model.rollback(actor),
       },
-      retrain: (req) => {
-        if (!req.data) {
+      retrain: (req): Promise<JobStart> => {
+        if (!req.data && !this.config.retrain.data) {
           throw new ApiError(
             400,
-            'no training data: this sidecar has no configured training data source yet, so the request must name labeled files: {"data": ["/path/conn.labeled", ...]}',
+            'no training data: retrain.data is not configured, so the request must name labeled files: {"data": ["/path/conn.labeled", ...]}',
           );
         }
-        return Promise.resolve(this.retraining.start(req));
+        const webhook = req.search_name !== undefined || req.sid !== undefined ? ` (search ${req.search_name ?? "?"}, sid ${req.sid ?? "?"})` : "";
+        const t = this.retrainer.trigger({
+          actor: { kind: req.actor, ...(req.owner ? { user: req.owner } : {}) },
+          trigger: `${req.actor === "webhook" ? "Splunk webhook" : "POST /api/v1/retrain"}${webhook}`,
+          data: req.data ? { kind: "file", files: req.data, format: req.format, labelColumn: req.label_column } : undefined,
+        });
+        return Promise.resolve("busy" in t ? { started: false, reason: `retraining ${t.id} is running` } : { started: true, id: t.id, started_at: new Date().toISOString() });
       },
       backfill: (req): Promise<JobStart> => {
         if (this.config.source.type !== "splunk") {
@@ -204,33 +230,6 @@ export class Sidecar {
     };
   }
 
-  /** One training job in a worker thread; with `promote`, the new version is verified and made current. */
-  private async retrain(req: RetrainRequest, signal: AbortSignal): Promise<Record<string, unknown>> {
-    const m = this.config.model;
-    const files = req.data;
-    if (!files) throw new Error("no training data");
-    const r = await trainInWorker(
-      {
-        files,
-        format: req.format,
-        labelColumn: req.label_column,
-        registryDir: m.registry_dir,
-        name: m.name,
-        architecture: m.architecture,
-        training: m.training,
-        backend: m.backend,
-        makeCurrent: "never",
-      },
-      signal,
-    );
-    let promoted: string | null = null;
-    if (req.promote) {
-      await this.model.promote(r.version, req.actor);
-      promoted = r.version;
-    }
-    return { version: r.version, promoted, metrics: r.metrics, rows: r.rows, seconds: Number(r.seconds.toFixed(1)) };
-  }
-
   /**
    * Starts every component. With `once`, runs the scoring job once instead of the API and the schedule, and
    * resolves with whether every window it planned was scored and committed.
@@ -240,13 +239,16 @@ export class Sidecar {
     if (shipper && !opts.once) shipLogs({ level: this.config.logging.hec!.level, push: (e) => shipper.push(e) });
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     await startBackend(this.config.model.backend);
-    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
+    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink)];
+    if (this.wiring.modelSink !== this.wiring.runSink) parts.push(named("model-event sink", this.wiring.modelSink));
+    parts.push(this.connection());
     if (this.logShipper && !opts.once) {
       // First started, last stopped: it sees every component's log events, including shutdown's.
       const shipper = this.logShipper;
       parts.unshift({ name: shipper.name, start: () => shipper.start(), shutdown: () => (shipLogs(undefined), shipper.shutdown()) });
     }
     if (!opts.once) {
+      parts.push(this.retrainer);
       if (this.config.api.enabled) {
         const a = this.config.api;
         this.api = new ApiServer(
@@ -262,10 +264,11 @@ export class Sidecar {
           },
           this.apiBackend(),
         );
-        // Stopped before the API closes: a training job is aborted (it registers nothing), a backfill drains.
-        parts.push(this.api, stoppable(this.retraining), stoppable(this.backfills));
+        // Stopped before the API closes: a backfill drains.
+        parts.push(this.api, stoppable(this.backfills));
       }
       parts.push(this.scheduler);
+      if (this.retrainScheduler) parts.push(this.retrainScheduler);
     }
     this.components = new Components(parts);
     await this.components.start();
@@ -347,11 +350,6 @@ function metered(sink: Sink<RunRecord>, metrics: Metrics): Sink<RunRecord> {
       return sink.send(records);
     },
   };
-}
-
-/** `o` without its undefined fields (for log events). */
-function defined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
 function lagOf(window: unknown, startedAt: string): number | null {

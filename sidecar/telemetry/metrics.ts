@@ -11,6 +11,8 @@ export interface MetricsSources {
   /** The version scoring now. */
   model(): { name: string; version: string | null; kind: string };
   ready(): boolean;
+  /** Retraining runs started, refused because one was running, and the last outcome's status. */
+  retrain?(): { runs: number; refused: number; last: { status: string } | null };
   /** The sidecar's own log events given up on by the HEC log shipper (0 without one). */
   logsDropped?(): number;
 }
@@ -22,8 +24,6 @@ export class Metrics {
   private readonly bands: Counter<"source" | "band">;
   private readonly duration: Histogram<"source">;
   private readonly lag: Histogram<"source">;
-  private readonly training: Counter<"outcome">;
-  private readonly trainingSeconds: Histogram;
   private readonly requests: Counter<"route" | "status">;
   private readonly requestSeconds: Histogram<"route">;
 
@@ -52,8 +52,35 @@ export class Metrics {
       buckets: [30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400],
       registers: [r],
     });
-    this.training = new Counter({ name: "soc_assistant_training_runs_total", help: "Training jobs by outcome (ok, failed).", labelNames: ["outcome"], registers: [r] });
-    this.trainingSeconds = new Histogram({ name: "soc_assistant_training_duration_seconds", help: "Wall time of a training job.", buckets: [10, 30, 60, 120, 300, 600, 1800, 3600], registers: [r] });
+    new Counter({
+      name: "soc_assistant_retrain_runs_total",
+      help: "Retraining runs started (schedule, API, webhook).",
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(sources.retrain?.().runs ?? 0);
+      },
+    });
+    new Counter({
+      name: "soc_assistant_retrain_refused_total",
+      help: "Retraining requests refused because a retraining was running.",
+      registers: [r],
+      collect() {
+        this.reset();
+        this.inc(sources.retrain?.().refused ?? 0);
+      },
+    });
+    new Gauge({
+      name: "soc_assistant_retrain_last_outcome",
+      help: "The last retraining's outcome (value 1; status promoted, kept_champion, refused or failed as a label).",
+      labelNames: ["status"],
+      registers: [r],
+      collect() {
+        this.reset();
+        const last = sources.retrain?.().last;
+        if (last) this.set({ status: last.status }, 1);
+      },
+    });
     this.requests = new Counter({ name: "soc_assistant_api_requests_total", help: "HTTP API requests by route pattern and status code.", labelNames: ["route", "status"], registers: [r] });
     this.requestSeconds = new Histogram({
       name: "soc_assistant_api_request_duration_seconds",
@@ -106,11 +133,6 @@ export class Metrics {
     for (const band of BANDS) this.bands.inc({ source, band }, typeof byBand[band] === "number" ? (byBand[band] as number) : 0);
     if (typeof run.duration_seconds === "number") this.duration.observe({ source }, run.duration_seconds);
     if (typeof run.lag_seconds === "number") this.lag.observe({ source }, run.lag_seconds);
-  }
-
-  observeTraining(ok: boolean, seconds?: number): void {
-    this.training.inc({ outcome: ok ? "ok" : "failed" });
-    if (seconds !== undefined) this.trainingSeconds.observe(seconds);
   }
 
   observeRequest(route: string, status: number, seconds: number): void {

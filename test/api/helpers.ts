@@ -15,7 +15,7 @@ export function fakeStatus(): SidecarStatus {
     lag_seconds: {},
     last_runs: [],
     schedule: { scoring: { cron: "* * * * *", runs: 0, skipped: 0, running: false, next_run: null } },
-    training: idle,
+    retrain: { running: null, last: null, runs: 0, refused: 0 },
     backfill: idle,
   };
 }

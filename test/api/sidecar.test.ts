@@ -46,7 +46,7 @@ function setup() {
 }
 
 describe("API wired by the composition root", () => {
-  it("serves /metrics as Prometheus text whose counters match the run events, and retrains in a worker one job at a time", async (t) => {
+  it("serves /metrics as Prometheus text whose counters match the run events, and starts the retraining one at a time while the API keeps answering", async (t) => {
     const { dir, sample, config } = setup();
     const s = new Sidecar(config, () => undefined);
     t.after(() => s.shutdown());
@@ -80,38 +80,44 @@ describe("API wired by the composition root", () => {
     assert.equal(status.last_runs.length, 1);
     assert.deepEqual(status.lag_seconds, { [src]: null });
 
-    // Retrain: one runs (in a worker thread), the second is refused; the API answers meanwhile.
-    const post = (body: unknown) => fetch(`${base}/api/v1/retrain`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-    const first = await post({ data: [sample], promote: true });
+    // Retrain: one runs (the retraining component, in a worker thread), the second is refused; the API answers meanwhile.
+    const post = (body: unknown, query = "") =>
+      fetch(`${base}/api/v1/retrain${query}`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    const first = await post({ data: [sample] });
     assert.equal(first.status, 202);
     const second = await post({ data: [sample] });
     assert.equal(second.status, 409);
+    assert.match(((await second.json()) as { error: string }).error, /already running: retraining .* is running/);
     const t0 = performance.now();
     assert.equal((await get("/healthz")).status, 200);
     assert.ok(performance.now() - t0 < 1000, "the API answers while training runs");
-    const deadline = Date.now() + 120_000;
-    let training: { running: boolean; last: { ok: boolean; result?: { version: string; promoted: string }; error?: string } | null };
+    const deadline = Date.now() + 180_000;
+    type Retrain = { running: unknown; last: { status: string; challenger: string | null; reason: string } | null; runs: number; refused: number };
+    let retrain: Retrain;
     for (;;) {
-      training = ((await (await get("/api/v1/status")).json()) as { training: typeof training }).training;
-      if (!training.running) break;
-      assert.ok(Date.now() < deadline, "training did not finish in 120 s");
+      retrain = ((await (await get("/api/v1/status")).json()) as { retrain: Retrain }).retrain;
+      if (retrain.running === null) break;
+      assert.ok(Date.now() < deadline, "retraining did not finish in 180 s");
       await new Promise((r) => setTimeout(r, 200));
     }
-    assert.equal(training.last?.ok, true, training.last?.error);
-    assert.equal(training.last?.result?.version, "v0002");
-    assert.equal(training.last?.result?.promoted, "v0002");
-    assert.equal(s.model.current?.version, "v0002");
-    // A bare Splunk webhook payload cannot train (no configured data source yet); backfill needs a Splunk source.
+    assert.ok(["promoted", "kept_champion"].includes(retrain.last?.status ?? ""), JSON.stringify(retrain.last));
+    assert.equal(retrain.last?.challenger, "v0002");
+    assert.equal(retrain.refused, 1);
+
+    // A bare Splunk webhook payload cannot train without retrain.data; backfill needs a Splunk source.
     const bare = await post({ sid: "scheduler__admin__search__RMD5", search_name: "SOC Assistant - retrain", app: "soc_assistant", owner: "admin", results_link: "https://sh:8000/x", result: { count: "3" } });
     assert.equal(bare.status, 400);
-    assert.match(((await bare.json()) as { error: string }).error, /no training data.*"data"/);
+    assert.match(((await bare.json()) as { error: string }).error, /no training data: retrain\.data is not configured.*"data"/);
     const bf = await fetch(`${base}/api/v1/backfill`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ earliest: 1_700_000_000, latest: 1_700_000_600 }) });
     assert.equal(bf.status, 400);
     assert.match(((await bf.json()) as { error: string }).error, /backfill needs source\.type: splunk/);
 
     const prom2 = parseProm(await (await get("/metrics")).text());
-    assert.equal(prom2.get('soc_assistant_training_runs_total{outcome="ok"}'), 1);
-    assert.equal(prom2.get(`soc_assistant_model_info{name="${MODEL}",version="v0002",kind="supervised"}`), 1);
+    assert.equal(prom2.get("soc_assistant_retrain_runs_total"), 1);
+    assert.equal(prom2.get("soc_assistant_retrain_refused_total"), 1);
+    assert.equal(prom2.get(`soc_assistant_retrain_last_outcome{status="${retrain.last!.status}"}`), 1);
+    const version = retrain.last!.status === "promoted" ? "v0002" : "v0001";
+    assert.equal(prom2.get(`soc_assistant_model_info{name="${MODEL}",version="${version}",kind="supervised"}`), 1);
   });
 
   it("refuses, in a real process, to start with api.host beyond loopback and no api.token, naming the key and the fix", () => {
