@@ -21,6 +21,7 @@ Commands:
   retrain   [--config <file>] [--data <file>... [--format ...] [--label-column <col>]] [--epochs <n>] [--json]
             retrain now: champion/challenger on the newest held-out rows, promote only a better model
   models    list [--model <name>] | promote <name>@<version> | rollback <name>   [--models-dir <dir>]
+  config    validate [--config <file>] [--check-connections]   print the effective config, or every problem
 
 Run 'soc-assistant <command> --help' for a command's flags.`;
 
@@ -42,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./retrain.ts")).retrainCommand(rest);
       case "models":
         return await (await import("./models.ts")).modelsCommand(rest);
+      case "config":
+        return await (await import("./config.ts")).configCommand(rest);
       case undefined:
       case "help":
       case "--help":
@@ -49,7 +52,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill, retrain or models`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill, retrain, models or config`);
     }
   } catch (e) {
     if (e instanceof UsageError) {
