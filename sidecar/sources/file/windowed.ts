@@ -47,7 +47,7 @@ export class WindowedFileSource implements EventSource<FileWindow> {
     return (async function* () {
       for (const f of window.files) {
         window.lastLine[f.path] = f.afterLine;
-        for await (const batch of openFileSource({ ...options, files: [f.path] }).batches()) {
+        for await (const batch of openFileSource({ ...options, files: [f.path], holdPartialLine: true }).batches()) {
           const events = f.afterLine > 0 ? batch.events.filter((e) => e.origin.kind === "file" && e.origin.line > f.afterLine) : batch.events;
           const rejected = f.afterLine > 0 ? batch.rejected.filter((r) => r.line > f.afterLine) : batch.rejected;
           let last = window.lastLine[f.path]!;
