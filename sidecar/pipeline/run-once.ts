@@ -2,6 +2,9 @@
  * One scoring run over one window of one source: pull → featurize → score → explain the written ones →
  * write → flush → commit. The checkpoint advances only after the sink says every write of the window is
  * durable; on any failure it stays, and the next run retries the same window (ids make the rewrite idempotent).
+ * A batch that carries a `position` is a commit point inside the window (a chunk of a large file): the batches
+ * before it are written and flushed, then that position is committed. Inputs the source could not read
+ * (`failures()`) fail the run with their names while what was read is committed.
  *
  * Batches are pipelined: while the scorer (worker threads) scores batch n and explains its written events,
  * the main thread parses and featurizes the batch after it (up to `maxInFlight` batches in flight). A batch's
@@ -160,7 +163,16 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
       } else {
         for (const e of batch.events) pending.push(e);
       }
-      if (pending.length >= batchRows) {
+      if (batch.position !== undefined && opts.checkpoint) {
+        // A commit point: everything up to this batch written and durable, then the position committed.
+        if (pending.length > 0) submit(pending);
+        pending = [];
+        while (inFlight.length > 0) await consume();
+        const f = await opts.sink.flush();
+        if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
+        opts.checkpoint.commit(batch.position);
+        report.committed = true;
+      } else if (pending.length >= batchRows) {
         submit(pending);
         pending = [];
         while (inFlight.length >= maxInFlight) await consume();
@@ -176,6 +188,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
       opts.checkpoint.commit(opts.source.endPosition(window));
       report.committed = true;
     }
+    const unreadable = opts.source.failures?.() ?? [];
+    if (unreadable.length > 0) report.error = unreadableMessage(unreadable);
   } catch (e) {
     report.error = e instanceof Error ? e.message : String(e);
     // Settle what is still in flight, so no worker is still busy with this run's batches when it returns.
@@ -183,6 +197,11 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   }
   report.duration_seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+/** One sentence for the inputs a source could not read (the others were read and committed). */
+export function unreadableMessage(problems: readonly string[]): string {
+  return `${problems.length === 1 ? "1 input" : `${problems.length} inputs`} could not be read (the others were scored): ${problems.join("; ")}`;
 }
 
 /** Keeps `top` as the `n` highest-scoring events seen, highest first. */

@@ -133,10 +133,10 @@ export class Sidecar {
     logEvent("shutdown_finished");
   }
 
-  /** Splunk and HEC as one component: its readiness is the scoring job's last connection check. */
+  /** What the job reads and writes as one component (Splunk and HEC, or the input files): its readiness is the scoring job's last check. */
   private connection(): Component {
     return {
-      name: "splunk",
+      name: this.config.source.type === "file" ? "input" : "splunk",
       start: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
       notReadyReason: () => this.scoring.notReadyReason(),
