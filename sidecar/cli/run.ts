@@ -6,6 +6,7 @@
 import { configureLogging } from "../telemetry/log.ts";
 import { loadConfig } from "../config/load.ts";
 import { Sidecar } from "../service/sidecar.ts";
+import { StateLockError } from "../pipeline/state-lock.ts";
 import { parse, UserError } from "./args.ts";
 
 export async function runCommand(argv: string[]): Promise<number> {
@@ -20,7 +21,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   if (values.once) {
     try {
-      const ok = await sidecar.start({ once: true });
+      const ok = await sidecar.start({ once: true }).catch((e: unknown) => {
+        if (e instanceof StateLockError) throw new UserError(e.message);
+        throw e;
+      });
       const reason = ok ? null : sidecar.notReadyReason();
       if (!ok) process.stderr.write(`soc-assistant: the run did not complete${reason ? `: ${reason}` : "; see the log above"}\n`);
       return ok ? 0 : 1;

@@ -12,6 +12,7 @@
 import { ApiServer } from "../api/server.ts";
 import type { Config } from "../config/schema.ts";
 import { CheckpointStore } from "../pipeline/checkpoint.ts";
+import { StateLock } from "../pipeline/state-lock.ts";
 import type { RunReport } from "../pipeline/run-once.ts";
 import { Scheduler } from "../pipeline/scheduler.ts";
 import { ScoringJob } from "../pipeline/scoring-job.ts";
@@ -27,6 +28,7 @@ export class Sidecar {
   readonly scoring: ScoringJob;
   readonly scheduler: Scheduler;
   private readonly wiring: Wiring;
+  private readonly lock: StateLock;
   private api: ApiServer | undefined;
   private components: Components | undefined;
   private stopped = false;
@@ -36,6 +38,7 @@ export class Sidecar {
     out: (text: string) => void = (t) => process.stdout.write(t),
   ) {
     this.wiring = wire(config);
+    this.lock = new StateLock(config.state_dir);
     const wiring = this.wiring;
     this.model = new ModelHolder({
       registryDir: config.model.registry_dir,
@@ -93,6 +96,7 @@ export class Sidecar {
    */
   async start(opts: { once?: boolean } = {}): Promise<boolean> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
+    this.takeLock();
     await startBackend(this.config.model.backend);
     const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
     if (!opts.once) {
@@ -115,6 +119,7 @@ export class Sidecar {
   async backfill(earliest: number, latest: number, searchName?: string): Promise<RunReport[]> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name, backfill: { earliest, latest } });
     if (this.config.source.type !== "splunk") throw new Error("backfill needs source.type: splunk (file sources are rescored with soc-assistant score)");
+    this.takeLock();
     await startBackend(this.config.model.backend);
     this.components = new Components([this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()]);
     await this.components.start();
@@ -130,7 +135,14 @@ export class Sidecar {
     this.scoring.stop();
     await this.components?.shutdown();
     this.wiring.close();
+    this.lock.release();
     logEvent("shutdown_finished");
+  }
+
+  /** One process per state directory (see `StateLock`); throws `StateLockError` when another one holds it. */
+  private takeLock(): void {
+    const { replaced } = this.lock.acquire();
+    if (replaced) logEvent("state_lock_stale", { lock: this.lock.path, pid: replaced.pid, since: replaced.started_at });
   }
 
   /** What the job reads and writes as one component (Splunk and HEC, or the input files): its readiness is the scoring job's last check. */
