@@ -1,5 +1,5 @@
 // The Splunk emulator: splunkd's management REST API (default port 8089) and HTTP Event Collector
-// (default 8088) over HTTP or HTTPS, faithful enough for the unmodified splunk-sdk (research/splunk-rest.md).
+// (default 8088) over HTTP or HTTPS, faithful enough for the unmodified splunk-sdk (ADR 0007).
 // A test instrument: see docs/adr/0007-splunk-emulator.md for what it is not.
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

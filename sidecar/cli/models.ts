@@ -5,7 +5,8 @@ import { ModelHolder } from "../scoring/holder.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { parse, UsageError, UserError } from "./args.ts";
-import { cliConfig, startBackend } from "./common.ts";
+import { cliConfig } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
 
 /**
  * A holder that verifies a version before the pointer moves: it loads, the configured file input (if any)

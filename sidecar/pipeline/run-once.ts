@@ -25,7 +25,7 @@ import { buildRiskEvent } from "./risk-event.ts";
  * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
  */
 export interface RunReport
-  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "events_dropped" | "invalid_values" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "invalid_values" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
 }
@@ -85,6 +85,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     events_scored: 0,
     events_written: 0,
     events_rejected: 0,
+    events_dropped: 0,
     rejected_samples: [],
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
@@ -184,6 +185,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     while (inFlight.length > 0) await consume();
     const f = await opts.sink.flush();
     if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
+    report.events_dropped = f.dropped ?? 0;
     if (opts.checkpoint) {
       opts.checkpoint.commit(opts.source.endPosition(window));
       report.committed = true;

@@ -20,8 +20,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "../tf/index.ts";
-import { fileHandler, hasModel, MODEL_JSON, writeFileAtomic } from "../tf/file-io.ts";
-import { inputWidthOf } from "../training/model.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { fileHandler, hasModel, MODEL_JSON } from "../tf/file-io.ts";
 import type { Metrics, ModelMetadata } from "./metadata.ts";
 
 /** Metadata as training produces it; the registry adds the identity. */
@@ -325,4 +325,10 @@ function listDir(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+}
+
+/** The width of a model's input row (its first input's last dimension). */
+export function inputWidthOf(model: tf.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  return shape[shape.length - 1] ?? NaN;
 }

@@ -9,10 +9,11 @@ import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
 import type { EventSource } from "../sources/source.ts";
 import type { RunRecord } from "../pipeline/scoring-job.ts";
 import { FileSink } from "../sinks/file.ts";
-import { HecSink, hecSinkOptions } from "../sinks/hec.ts";
+import { HecSink } from "../sinks/hec/sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { checkSplunk, explainFailure } from "../splunk/check.ts";
-import { connectionOptions, SplunkClient } from "../splunk/sdk.ts";
+import { SplunkClient } from "../splunk/sdk.ts";
+import { connectionOptions, hecSinkOptions } from "./options.ts";
 import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
@@ -44,9 +45,7 @@ export function wire(config: Config): Wiring {
   // One client for everything that talks to splunkd: the source and, with hec.create_index, index creation.
   const splunkConf = src.type === "splunk" ? src.splunk : sink.type === "splunk_hec" ? sink.index_admin : null;
   const client = splunkConf ? new SplunkClient(connectionOptions(splunkConf)) : undefined;
-  if (splunkConf && client?.tlsVerificationOff) logEvent("tls_verification_off", { url: splunkConf.url, key: "splunk.verify_tls" });
   const hec = sink.type === "splunk_hec" ? sink.hec : undefined;
-  if (hec && !hec.verify_tls && hec.url.startsWith("https:")) logEvent("tls_verification_off", { url: hec.url, key: "hec.verify_tls" });
 
   const riskSink: Sink<RiskEvent> = hec ? new HecSink<RiskEvent>(hecSinkOptions(hec)) : new FileSink<RiskEvent>(sink.file.path);
   const runSink: Sink<RunRecord> = hec
@@ -66,7 +65,7 @@ export function wire(config: Config): Wiring {
     runSink,
     async check() {
       if (src.type === "splunk") {
-        const r = await checkSplunk(src.splunk);
+        const r = await checkSplunk(connectionOptions(src.splunk));
         if (!r.ok) return r.reason;
       }
       if (!hec) return null;

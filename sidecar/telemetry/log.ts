@@ -12,7 +12,6 @@ const EVENTS = {
   model_loaded: ["info", "Model loaded from the registry and verified; it scores from the next run."],
   model_promoted: ["info", "The registry pointer moved to a verified version (promotion or rollback)."],
   component_failed: ["error", "A component failed to stop cleanly; shutdown continues with the others."],
-  run_started: ["debug", "Scoring run started."],
   run_finished: ["info", "Scoring run finished."],
   run_failed: ["error", "Scoring run failed; the checkpoint was not advanced and the next run retries the window."],
   run_event_failed: ["error", "The run event could not be written; the run itself completed."],

@@ -18,7 +18,6 @@ import { predictRaw } from "./model.ts";
 import { stratifiedSplit } from "./split.ts";
 import { trainModel, type EpochProgress, type TrainResult } from "./train.ts";
 
-export { predictRaw } from "./model.ts";
 
 export interface LabeledEvent {
   fields: Fields;
