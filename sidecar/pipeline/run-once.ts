@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RiskEvent, RunEvent, TopFeature } from "../contract/index.ts";
-import type { NetEvent } from "../sources/event.ts";
+import { toNumber, type NetEvent } from "../sources/event.ts";
 import type { EventSource } from "../sources/source.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
@@ -25,7 +25,7 @@ import { buildRiskEvent } from "./risk-event.ts";
  * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
  */
 export interface RunReport
-  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "invalid_values" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
 }
@@ -87,6 +87,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     events_rejected: 0,
     events_dropped: 0,
     rejected_samples: [],
+    invalid_values: {},
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
     model_kind: m.kind,
@@ -108,6 +109,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const w = m.width;
   const inFlight: Promise<Scored>[] = [];
+  const numeric = m.numericFields ?? [];
+  const invalid = report.invalid_values!;
 
   /** Featurizes `events` and starts scoring them; the written ones are explained as soon as their scores arrive. */
   const submit = (events: NetEvent[]): void => {
@@ -115,6 +118,14 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     const n = events.length;
     const x = new Float32Array(n * w);
     for (let i = 0; i < n; i++) m.featurize(events[i]!.fields, x, i * w);
+    // Values present but not numbers (`abc`, `NaN`, `1e999`): read as missing by the model, counted per field.
+    for (let i = 0; i < n; i++) {
+      const f = events[i]!.fields;
+      for (let k = 0; k < numeric.length; k++) {
+        const v = f[numeric[k]!];
+        if (v !== undefined && toNumber(v) === undefined && !(typeof v === "string" && v.trim() === "")) invalid[numeric[k]!] = (invalid[numeric[k]!] ?? 0) + 1;
+      }
+    }
     report.seconds.featurize += (performance.now() - tf) / 1000;
     // One round trip to the scorer: scores, and the explanations of the rows to write.
     const result = m.assess(x, n, opts.minRiskScore, events).then(({ probs, keep, tops }): Scored => {
