@@ -112,7 +112,7 @@ export const configSchema = z
       .object({
         type: z.enum(["file", "splunk_hec"]).default("file"),
         /** Events scoring at or above this are written; every event is counted. */
-        min_risk_score: z.number().int().min(0).max(100).default(20),
+        min_risk_score: z.number().int().min(0).max(100).default(21),
         file: fileSink.default({}),
       })
       .strict()

@@ -46,6 +46,13 @@ export interface RunOptions {
   batchRows?: number;
   topN?: number;
   now?: () => Date;
+  /** Called after each source batch: events pulled so far, and the bytes of their lines (file sources). */
+  onProgress?: (p: { events: number; bytes: number }) => void;
+  /**
+   * Checked before each batch: true stops the run at that safe point (what is written stays whole; the
+   * checkpoint holds at the last commit, and the next run scores the rest). The report's error says so.
+   */
+  shouldStop?: () => boolean;
 }
 
 const MAX_REJECTED_SAMPLES = 20;
@@ -165,8 +172,14 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   try {
     let pending: NetEvent[] = [];
     let tp = performance.now();
+    let bytes = 0;
     for await (const batch of opts.source.read(window)) {
+      if (opts.shouldStop?.()) throw new Error("stopped by the user before the end of the window; the next run scores the rest");
       report.seconds.pull += (performance.now() - tp) / 1000;
+      if (opts.onProgress) {
+        for (const e of batch.events) if (e.origin.kind === "file") bytes += e.origin.raw.length + 1;
+        opts.onProgress({ events: report.events_pulled + batch.events.length, bytes });
+      }
       report.events_pulled += batch.events.length;
       report.events_rejected += batch.rejected.length;
       for (const r of batch.rejected) if (report.rejected_samples.length < MAX_REJECTED_SAMPLES) report.rejected_samples.push(r);

@@ -66,6 +66,8 @@ export class ScoringJob {
   private readonly lastRuns: Omit<RunReport, "top">[] = [];
   private built: { schema: string; sources: EventSource[] } | undefined;
   private stopping = false;
+  private aborting = false;
+  private current: string | null = null;
   /**
    * When the current run started, epoch ms: the clock Splunk windows are planned by. Frozen per run, a search
    * that is behind catches up to that moment and stops; on the live clock each window's own run time would
@@ -85,6 +87,17 @@ export class ScoringJob {
   /** Stops before the next window; the window in flight finishes. */
   stop(): void {
     this.stopping = true;
+  }
+
+  /** Stops the window in flight at its next safe point (between batches): nothing torn, the rest scored by the next run. */
+  abort(): void {
+    this.stopping = true;
+    this.aborting = true;
+  }
+
+  /** The source whose window is being scored now, or null between runs. */
+  get inFlight(): string | null {
+    return this.current;
   }
 
   status(): { checkpoints: Record<string, unknown>; last_runs: Omit<RunReport, "top">[] } {
@@ -118,6 +131,7 @@ export class ScoringJob {
         this.markFirstRun(source.name);
         for (;;) {
           if (this.stopping) return;
+          this.current = source.name;
           const report = await runOnce({
             source,
             model: lease.model,
@@ -127,7 +141,8 @@ export class ScoringJob {
               get: () => this.position(source.name),
               commit: (p) => this.commit(source.name, p),
             },
-          });
+            shouldStop: () => this.aborting,
+          }).finally(() => (this.current = null));
           if (!report) {
             const problems = source.failures?.() ?? [];
             if (problems.length > 0) {

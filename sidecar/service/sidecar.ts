@@ -32,6 +32,7 @@ export class Sidecar {
   private api: ApiServer | undefined;
   private components: Components | undefined;
   private stopped = false;
+  private onceRun: Promise<void> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -109,7 +110,8 @@ export class Sidecar {
     this.components = new Components(parts);
     await this.components.start();
     if (opts.once) {
-      await this.scoring.runAll();
+      this.onceRun = this.scoring.runAll();
+      await this.onceRun;
       return this.scoring.lastRunOk;
     }
     return true;
@@ -127,12 +129,25 @@ export class Sidecar {
     return this.scoring.backfill(earliest, latest, searchName);
   }
 
+  /** A second interrupt: the scoring run in flight stops at its next safe point instead of finishing its window. */
+  interrupt(): void {
+    this.scoring.abort();
+  }
+
+  /** What a shutdown waits for, one phrase, or null when nothing is running. */
+  waitingFor(): string | null {
+    const s = this.scoring.inFlight;
+    return s === null ? null : `the scoring run of ${s} to finish its window`;
+  }
+
   /** Stops upstream first. Idempotent, safe without start. */
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     logEvent("shutdown_started");
     this.scoring.stop();
+    // A `once` run has no scheduler to drain it: wait for it here, before the sinks and the model close.
+    await this.onceRun?.catch(() => undefined);
     await this.components?.shutdown();
     this.wiring.close();
     this.lock.release();

@@ -51,6 +51,9 @@ describe("Service on the embedded default", () => {
     assert.equal(run!.events_written, risk.length);
     const bands = run!.by_band as Record<string, number>;
     assert.equal(Object.values(bands).reduce((a, b) => a + b, 0), 3400);
+    // The default threshold is the low band's first score: the written count is the bands above informational.
+    assert.equal(run!.events_written, bands.low! + bands.medium! + bands.high! + bands.critical!);
+    assert.ok(risk.every((e) => e.risk_band !== "informational"));
     assert.equal(run!.committed, true);
     assert.match(printed, /Top 10 risk events/);
     assert.match(printed, new RegExp(`Wrote ${risk.length} risk events`));
