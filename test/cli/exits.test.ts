@@ -135,6 +135,16 @@ describe("soc-assistant run --once", () => {
     assert.equal(new Set(after.map((e) => e.event_id)).size, after.length);
   });
 
+  it("exits 1 when no model can score", () => {
+    const dir = mkdtempSync(join(tmpdir(), "exits-"));
+    copyFileSync(SAMPLE, join(dir, "conn.log"));
+    const cfg = runConfig(dir, ["conn.log"]);
+    writeFileSync(cfg, readFileSync(cfg, "utf8").replace("workers: 1}", "workers: 1, name: no-such-model}"));
+    const r = cli(["run", "--once", "--config", cfg]);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, /the run did not complete: .*no-such-model/);
+  });
+
   it("on Ctrl-C says what it waits for; a second Ctrl-C stops at a safe point; the next run finishes with every event once", async () => {
     const dir = mkdtempSync(join(tmpdir(), "exits-"));
     const lines = readFileSync(SAMPLE, "utf8").split("\n");
