@@ -2,7 +2,6 @@
  * Builds the risk event (`soc_assistant:risk`, schema in `sidecar/contract/risk-event.ts`) of one scored
  * event: identity, score, RBA fields, explanation, pivot fields and the CIM copies.
  */
-import { createHash } from "node:crypto";
 import {
   CIM_COPY_FIELDS,
   CIM_NUMERIC_FIELDS,
@@ -13,20 +12,12 @@ import {
   type TopFeature,
 } from "../contract/index.ts";
 import { toNumber, type NetEvent } from "../sources/event.ts";
+import { eventId } from "../sources/event-id.ts";
 
 const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 
-/**
- * The idempotency key. Splunk events: hex SHA-256 of `index + "|" + _raw` (what SPL's `sha256(index."|"._raw)`
- * gives). File events: hex SHA-256 of `line number + "|" + line`: what travels with the line when its file is
- * rotated, renamed, moved or compressed, so a re-read archive gives the ids the live file gave. The file's name
- * is left out on purpose; ADR 0016 lists what can collide (the same line at the same number in two files).
- */
-export function eventId(event: NetEvent): string {
-  const o = event.origin;
-  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${o.line}|${o.raw}`;
-  return createHash("sha256").update(key).digest("hex");
-}
+/** The idempotency key; defined with the event (`sources/event-id.ts`), which training's feedback join also reads. */
+export { eventId };
 
 export interface RiskContext {
   runId: string;

@@ -18,6 +18,8 @@ import type { EventSource } from "../sources/source.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
+import { DriftMeter } from "../scoring/drift.ts";
+import type { FeatureSpec } from "../features/spec.ts";
 import { buildRiskEvent } from "./risk-event.ts";
 
 /**
@@ -25,7 +27,7 @@ import { buildRiskEvent } from "./risk-event.ts";
  * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
  */
 export interface RunReport
-  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
 }
@@ -53,7 +55,15 @@ export interface RunOptions {
    * checkpoint holds at the last commit, and the next run scores the rest). The report's error says so.
    */
   shouldStop?: () => boolean;
+  /**
+   * Measure drift (PSI per source field against the model's training histograms, `scoring/drift.ts`): the
+   * run event gets `drift`, `drift_max`, and `retrain_suggested` when `drift_max` reaches `threshold`.
+   */
+  drift?: { spec: FeatureSpec; threshold: number };
 }
+
+/** Fields named in `retrain_reason`, most drifted first. */
+const DRIFT_REASON_FIELDS = 3;
 
 const MAX_REJECTED_SAMPLES = 20;
 /**
@@ -118,6 +128,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   const inFlight: Promise<Scored>[] = [];
   const numeric = m.numericFields ?? [];
   const invalid = report.invalid_values!;
+  const meter = opts.drift ? new DriftMeter(opts.drift.spec) : undefined;
 
   /** Featurizes `events` and starts scoring them; the written ones are explained as soon as their scores arrive. */
   const submit = (events: NetEvent[]): void => {
@@ -133,6 +144,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
         if (v !== undefined && toNumber(v) === undefined && !(typeof v === "string" && v.trim() === "")) invalid[numeric[k]!] = (invalid[numeric[k]!] ?? 0) + 1;
       }
     }
+    if (meter) for (let i = 0; i < n; i++) meter.add(events[i]!.fields);
     report.seconds.featurize += (performance.now() - tf) / 1000;
     // One round trip to the scorer: scores, and the explanations of the rows to write.
     const result = m.assess(x, n, opts.minRiskScore, events).then(({ probs, keep, tops }): Scored => {
@@ -220,6 +232,20 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     report.error = e instanceof Error ? e.message : String(e);
     // Settle what is still in flight, so no worker is still busy with this run's batches when it returns.
     await Promise.allSettled(inFlight);
+  }
+  if (meter && opts.drift) {
+    const d = meter.result();
+    if (d.events > 0) {
+      report.drift = d.drift;
+      report.drift_max = d.max;
+      const over = d.top.filter((t) => t.psi >= opts.drift!.threshold);
+      report.retrain_suggested = over.length > 0;
+      report.retrain_reason =
+        over.length > 0
+          ? `drift: ${over.slice(0, DRIFT_REASON_FIELDS).map((t) => `${t.field} PSI ${t.psi.toFixed(2)}`).join(", ")}` +
+            `${over.length > DRIFT_REASON_FIELDS ? ` and ${over.length - DRIFT_REASON_FIELDS} more` : ""} (threshold ${opts.drift.threshold}): retrain suggested`
+          : null;
+    }
   }
   report.duration_seconds = (performance.now() - t0) / 1000;
   return report;

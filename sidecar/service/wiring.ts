@@ -5,7 +5,9 @@
  * module besides `sidecar.ts` that knows the concrete classes and reads config for them.
  */
 import type { Config } from "../config/schema.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import { MODEL_SOURCETYPE, RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import type { RetrainDataSpec, RetrainSpec } from "../training/retrain-job.ts";
+import { TrainingDataError } from "../training/data.ts";
 import type { EventSource } from "../sources/source.ts";
 import type { RunRecord } from "../pipeline/scoring-job.ts";
 import { FileSink } from "../sinks/file.ts";
@@ -26,6 +28,11 @@ export interface Wiring {
   sources(fields: readonly string[], now: () => number): EventSource[];
   sink: Sink<RiskEvent>;
   runSink: Sink<RunRecord>;
+  /**
+   * Where `soc_assistant:model` events go: the run sink itself for files (the body's `sourcetype` tells them
+   * apart), a HEC sink with sourcetype `soc_assistant:model` for Splunk.
+   */
+  modelSink: Sink<RunRecord>;
   /** Null when Splunk and HEC (as configured) answer; otherwise the reason and what to do. */
   check(): Promise<string | null>;
   /** The fields a file input provides (to refuse a model it cannot satisfy); undefined for Splunk. */
@@ -51,6 +58,7 @@ export function wire(config: Config): Wiring {
   const runSink: Sink<RunRecord> = hec
     ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: RUN_SOURCETYPE }))
     : new FileSink<RunRecord>(sink.file.runs_path);
+  const modelSink: Sink<RunRecord> = hec ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: MODEL_SOURCETYPE })) : runSink;
   let indexReady = !(sink.type === "splunk_hec" && sink.index_admin);
   let checkedIndex = false;
 
@@ -63,6 +71,7 @@ export function wire(config: Config): Wiring {
     },
     sink: riskSink,
     runSink,
+    modelSink,
     async check() {
       if (src.type === "splunk") {
         const r = await checkSplunk(connectionOptions(src.splunk));
@@ -126,5 +135,29 @@ export function wire(config: Config): Wiring {
     close() {
       client?.close();
     },
+  };
+}
+
+/**
+ * The retraining job spec for a request's data, or for the configured `retrain.data` when the request names
+ * none. Throws a `TrainingDataError` when neither exists. Secrets are revealed here: the spec crosses into the
+ * retraining worker thread as plain data and is never logged.
+ */
+export function retrainSpec(config: Config, data: RetrainDataSpec | undefined): RetrainSpec {
+  const r = config.retrain;
+  let d = data;
+  if (!d && r.data?.type === "file") d = { kind: "file", files: r.data.file.paths, format: r.data.file.format, labelColumn: r.data.file.label_column };
+  if (!d && r.data?.type === "splunk") d = { kind: "splunk", connection: connectionOptions(r.data.splunk), search: r.data.search };
+  if (!d) throw new TrainingDataError("no training data: configure retrain.data (files or a Splunk search) or name the data in the request");
+  const fb = r.feedback.splunk;
+  return {
+    data: d,
+    feedback: fb ? { connection: connectionOptions(fb), collection: r.feedback.collection } : null,
+    registryDir: config.model.registry_dir,
+    name: config.model.name,
+    architecture: config.model.architecture,
+    training: { ...config.model.training, epochs: r.epochs ?? config.model.training.epochs },
+    holdoutFraction: r.holdout_fraction,
+    minRows: r.min_rows,
   };
 }
