@@ -20,10 +20,16 @@ export function isLoopbackHost(host: string): boolean {
 
 const fileSource = z
   .object({
-    /** Files to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD, JSON lines. */
+    /**
+     * Files or patterns (`*`, `?`, `[...]`, `**`) to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD,
+     * JSON lines. A pattern's matches come oldest first, so a pattern for Zeek's dated archive folders
+     * (`conn.*.log.gz` in each) listed before `logs/current/conn.log` finishes a rotated log from its archive.
+     */
     paths: z.array(z.string().min(1)).min(1),
     /** `auto` detects the format from the content. */
     format: z.enum(["auto", "zeek", "csv", "jsonl", "nsl-kdd"]).default("auto"),
+    /** Events between checkpoint commits inside a large file: a crash redoes at most this many. */
+    checkpoint_every_events: z.number().int().min(1).default(50_000),
   })
   .strict();
 
@@ -184,7 +190,7 @@ export const configSchema = z
       .object({
         type: z.enum(["file", "splunk_hec"]).default("file"),
         /** Events scoring at or above this are written; every event is counted. */
-        min_risk_score: z.number().int().min(0).max(100).default(20),
+        min_risk_score: z.number().int().min(0).max(100).default(21),
         file: fileSink.default({}),
       })
       .strict()

@@ -15,6 +15,7 @@ import { ApiServer, type ApiBackend, type BackfillRequest, type JobStart } from 
 import type { SidecarStatus } from "../api/status.ts";
 import type { Config } from "../config/schema.ts";
 import { CheckpointStore } from "../pipeline/checkpoint.ts";
+import { StateLock } from "../pipeline/state-lock.ts";
 import type { RunReport } from "../pipeline/run-once.ts";
 import { Scheduler } from "../pipeline/scheduler.ts";
 import { ScoringJob, type RunRecord } from "../pipeline/scoring-job.ts";
@@ -49,15 +50,18 @@ export class Sidecar {
   private readonly wiring: Wiring;
   /** The sidecar's own log events to HEC (`logging.hec`), or undefined. */
   readonly logShipper: LogShipper | undefined;
+  private readonly lock: StateLock;
   private api: ApiServer | undefined;
   private components: Components | undefined;
   private stopped = false;
+  private onceRun: Promise<void> | undefined;
 
   constructor(
     private readonly config: Config,
     out: (text: string) => void = (t) => process.stdout.write(t),
   ) {
     this.wiring = wire(config);
+    this.lock = new StateLock(config.state_dir);
     const wiring = this.wiring;
     this.model = new ModelHolder({
       registryDir: config.model.registry_dir,
@@ -236,8 +240,10 @@ export class Sidecar {
    */
   async start(opts: { once?: boolean } = {}): Promise<boolean> {
     const shipper = this.logShipper;
-    if (shipper && !opts.once) shipLogs({ level: this.config.logging.hec!.level, push: (e) => shipper.push(e) });
+    const shipLevel = this.config.logging.hec?.level;
+    if (shipper && shipLevel && !opts.once) shipLogs({ level: shipLevel, push: (e) => shipper.push(e) });
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
+    this.takeLock();
     await startBackend(this.config.model.backend);
     const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink)];
     if (this.wiring.modelSink !== this.wiring.runSink) parts.push(named("model-event sink", this.wiring.modelSink));
@@ -273,7 +279,8 @@ export class Sidecar {
     this.components = new Components(parts);
     await this.components.start();
     if (opts.once) {
-      await this.scoring.runAll();
+      this.onceRun = this.scoring.runAll();
+      await this.onceRun;
       return this.scoring.lastRunOk;
     }
     return true;
@@ -301,11 +308,23 @@ export class Sidecar {
   async backfill(earliest: number, latest: number, searchName?: string): Promise<RunReport[]> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name, backfill: { earliest, latest } });
     if (this.config.source.type !== "splunk") throw new Error("backfill needs source.type: splunk (file sources are rescored with soc-assistant score)");
+    this.takeLock();
     await startBackend(this.config.model.backend);
     this.components = new Components([this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()]);
     await this.components.start();
     if (!this.model.current) throw new Error(this.model.notReadyReason() ?? "model not loaded");
     return this.scoring.backfill(earliest, latest, searchName);
+  }
+
+  /** A second interrupt: the scoring run in flight stops at its next safe point instead of finishing its window. */
+  interrupt(): void {
+    this.scoring.abort();
+  }
+
+  /** What a shutdown waits for, one phrase, or null when nothing is running. */
+  waitingFor(): string | null {
+    const s = this.scoring.inFlight;
+    return s === null ? null : `the scoring run of ${s} to finish its window`;
   }
 
   /** Stops upstream first. Idempotent, safe without start. */
@@ -314,15 +333,24 @@ export class Sidecar {
     this.stopped = true;
     logEvent("shutdown_started");
     this.scoring.stop();
+    // A `once` run has no scheduler to drain it: wait for it here, before the sinks and the model close.
+    await this.onceRun?.catch(() => undefined);
     await this.components?.shutdown();
     this.wiring.close();
+    this.lock.release();
     logEvent("shutdown_finished");
   }
 
-  /** Splunk and HEC as one component: its readiness is the scoring job's last connection check. */
+  /** One process per state directory (see `StateLock`); throws `StateLockError` when another one holds it. */
+  private takeLock(): void {
+    const { replaced } = this.lock.acquire();
+    if (replaced) logEvent("state_lock_stale", { lock: this.lock.path, pid: replaced.pid, since: replaced.started_at });
+  }
+
+  /** What the job reads and writes as one component (Splunk and HEC, or the input files): its readiness is the scoring job's last check. */
   private connection(): Component {
     return {
-      name: "splunk",
+      name: this.config.source.type === "file" ? "input" : "splunk",
       start: () => Promise.resolve(),
       shutdown: () => Promise.resolve(),
       notReadyReason: () => this.scoring.notReadyReason(),
