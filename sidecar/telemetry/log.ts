@@ -10,7 +10,7 @@ const EVENTS = {
   startup: ["info", "SOC Assistant is starting."],
   backend_selected: ["info", "TensorFlow.js backend selected."],
   backend_unavailable: ["debug", "A TensorFlow.js backend could not be loaded; trying the next one."],
-  model_loaded: ["info", "Model loaded from the registry and verified; it scores from the next run."],
+  model_loaded: ["info", "Model version loaded from the registry and verified; runs that start from now on score with it."],
   model_promoted: ["info", "The registry pointer moved to a verified version (promotion or rollback)."],
   component_failed: ["error", "A component failed to stop cleanly; shutdown continues with the others."],
   run_finished: ["info", "Scoring run finished."],
