@@ -25,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import type { Metrics } from "../../sidecar/registry/metadata.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
+import { riskBand, riskScore } from "../../sidecar/scoring/risk.ts";
 import { startBackend } from "../../sidecar/tf/start.ts";
 import { computeMetrics } from "../../sidecar/training/evaluate.ts";
 import { evaluateModel } from "../../sidecar/training/evaluate-model.ts";
@@ -87,11 +88,27 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
   };
 }
 
+/**
+ * Share of benign rows whose risk score (`riskScore` of the calibrated probability, as the product writes it)
+ * lands in the high or critical band: the analyst's false-alarm load. NaN without benign rows.
+ */
+export function benignHighOrCritical(prob: Float32Array, y: Uint8Array): number {
+  let benign = 0;
+  let alarmed = 0;
+  for (let i = 0; i < prob.length; i++) {
+    if (y[i]) continue;
+    benign++;
+    const band = riskBand(riskScore(prob[i]!));
+    if (band === "high" || band === "critical") alarmed++;
+  }
+  return benign === 0 ? NaN : alarmed / benign;
+}
+
 function line(dataset: string, split: string, peers: Split, rowsTrain: number, m: Metrics, seconds: number, extra: Record<string, unknown> = {}): void {
   const peer = PEERS[peers];
   const beats =
     m.accuracy > Math.max(peer.random_forest.accuracy, peer.mlp.accuracy) && m.roc_auc > Math.max(peer.random_forest.roc_auc, peer.mlp.roc_auc);
-  const { fold, ...rest } = extra;
+  const { fold, benign_high_or_critical: _bhc, ...rest } = extra;
   const out = {
     dataset,
     split,
@@ -105,6 +122,7 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
     f1: r4(m.f1),
     roc_auc: r4(m.roc_auc),
     pr_auc: r4(m.pr_auc),
+    ...(extra.benign_high_or_critical !== undefined ? { benign_high_or_critical: r4(extra.benign_high_or_critical as number) } : {}),
     threshold: Number(m.threshold.toFixed(4)),
     train_seconds: Number(seconds.toFixed(1)),
     // The peers publish pooled figures only: a fold line carries no comparison.
@@ -150,7 +168,7 @@ async function nslkdd(): Promise<void> {
   const test = await read([testFile]);
   const r = await trainAndScore(train.fields, train.events, test.events, [trainFile]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
-  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { ...trainFacts(r) });
+  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { benign_high_or_critical: benignHighOrCritical(r.prob, r.y), ...trainFacts(r) });
 }
 
 async function unsw(): Promise<void> {
@@ -165,6 +183,7 @@ async function unsw(): Promise<void> {
   const r = await trainAndScore(all.fields, train, test, [file]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
   line("unsw-nb15", "stratified 80/20, seed 42", "unsw", r.trainRows, m, r.seconds, {
+    benign_high_or_critical: benignHighOrCritical(r.prob, r.y),
     ...trainFacts(r),
     note: "own seeded stratified split (stratifiedSplit): same proportions and seed as the peers, different row assignment than scikit-learn's train_test_split",
   });
@@ -185,6 +204,7 @@ async function zeek(): Promise<void> {
   let seconds = 0;
   let cpuSeconds = 0;
   let trainRowsSum = 0;
+  const perFold: { fold: string; accuracy: number; roc_auc: number; benign_high_or_critical: number }[] = [];
   for (const held of files) {
     const trainFiles = files.filter((f) => f !== held);
     const fields = trainFiles.map((f) => byFile.get(f)!.fields).reduce((a, b) => a.filter((x) => b.includes(x)));
@@ -198,11 +218,16 @@ async function zeek(): Promise<void> {
     cpuSeconds += r.cpuSeconds;
     trainRowsSum += r.trainRows;
     const m = computeMetrics(r.prob, r.y, r.threshold);
-    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), ...trainFacts(r) });
+    const bhc = benignHighOrCritical(r.prob, r.y);
+    perFold.push({ fold: basename(held), accuracy: r4(m.accuracy), roc_auc: r4(m.roc_auc), benign_high_or_critical: r4(bhc) });
+    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), benign_high_or_critical: bhc, ...trainFacts(r) });
   }
   const m = pooledMetrics(probs, ys, thresholds);
+  const pooledBhc = benignHighOrCritical(concat(probs, Float32Array), concat(ys, Uint8Array));
   line("zeek", "leave-one-capture-out, pooled", "zeek", Math.round(trainRowsSum / files.length), m, seconds, {
+    benign_high_or_critical: pooledBhc,
     folds: files.length,
+    spread: spread(perFold),
     train_cpu_seconds: Number(cpuSeconds.toFixed(1)),
     load_average: Number(loadavg()[0]!.toFixed(2)),
     note: "rows_train is the mean over folds; train_seconds and train_cpu_seconds the sums; threshold is the mean of the folds' thresholds, each fold decided at its own",
@@ -229,6 +254,26 @@ function pooledMetrics(probs: Float32Array[], ys: Uint8Array[], thresholds: numb
   const decisions = computeMetrics(decided, y, 0.5);
   const meanThreshold = thresholds.reduce((s, t) => s + t, 0) / thresholds.length;
   return { ...decisions, roc_auc: ranking.roc_auc, pr_auc: ranking.pr_auc, threshold: meanThreshold };
+}
+
+function concat<T extends Float32Array | Uint8Array>(parts: T[], Ctor: { new (n: number): T }): T {
+  const out = new Ctor(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p as never, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Min and max over the folds of each per-fold figure (NaN folds, e.g. one-class AUC, left out). */
+function spread(folds: { accuracy: number; roc_auc: number; benign_high_or_critical: number }[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const k of ["accuracy", "roc_auc", "benign_high_or_critical"] as const) {
+    const v = folds.map((f) => f[k]).filter((x) => Number.isFinite(x));
+    out[k] = v.length > 0 ? [Math.min(...v), Math.max(...v)] : [NaN, NaN];
+  }
+  return out;
 }
 
 const RUNNERS: Record<Split, () => Promise<void>> = { nslkdd, unsw, zeek };
