@@ -3,7 +3,9 @@
  * with the default config, here with `register: false`) against the scikit-learn peers of `../shared/peers`,
  * on the same public datasets and the same split protocols.
  *
- * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...]   (all three by default)
+ * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...] [--base-rate <p>|none] [--group-by auto|file|time|none]
+ *          [--goal balanced_accuracy|f1|false_positive_rate]
+ * (all three splits by default; the flags override the config defaults, for measuring a variant).
  *
  * Reads `../shared/datasets` relative to the project root, or `$SOC_DATASETS`; without it, says so in one
  * line and exits 0. Prints one JSON line per split (and one per Zeek fold, with `fold` set):
@@ -22,12 +24,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import type { Metrics } from "../../sidecar/registry/metadata.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
-import { riskBand, riskScore } from "../../sidecar/scoring/risk.ts";
 import { startBackend } from "../../sidecar/tf/start.ts";
-import { computeMetrics } from "../../sidecar/training/evaluate.ts";
+import { benignHighOrCritical, computeMetrics } from "../../sidecar/training/evaluate.ts";
 import { evaluateModel } from "../../sidecar/training/evaluate-model.ts";
 import { eventsTrainingData, fileTrainingData, runTrainingJob } from "../../sidecar/training/job.ts";
 import { stratifiedSplit } from "../../sidecar/training/split.ts";
@@ -45,9 +47,26 @@ const PEERS = {
 type Split = keyof typeof PEERS;
 const SPLITS = Object.keys(PEERS) as Split[];
 
-const config = parseConfig({ source: { type: "file", file: { paths: ["unused"] } } });
+const { values: flags, positionals } = parseArgs({
+  options: { "base-rate": { type: "string" }, "group-by": { type: "string" }, goal: { type: "string" } },
+  allowPositionals: true,
+});
+const config = parseConfig({
+  source: { type: "file", file: { paths: ["unused"] } },
+  model: {
+    ...(flags["base-rate"] !== undefined && flags["base-rate"] !== "none" ? { base_rate: Number(flags["base-rate"]) } : {}),
+    training: {
+      ...(flags["group-by"] !== undefined ? { group_by: flags["group-by"] } : {}),
+      ...(flags.goal !== undefined ? { threshold_goal: flags.goal } : {}),
+    },
+  },
+});
+/** `--base-rate none`: no prior-shift correction (the model's probabilities assume the training mix). */
+const baseRate = flags["base-rate"] === "none" ? undefined : config.model.base_rate;
 
 interface Trained {
+  /** The attack share the probabilities assume: the model's base rate, or its calibration's prior without one. */
+  assumed: number;
   prob: Float32Array;
   y: Uint8Array;
   threshold: number;
@@ -67,6 +86,7 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     data: eventsTrainingData(train, { fields, files }),
     architecture: config.model.architecture,
     training: config.model.training,
+    baseRate,
     register: false,
   });
   const { model, metadata, timings } = result;
@@ -80,28 +100,13 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     prob: evaluation.prob,
     y: evaluation.y,
     threshold: metadata.threshold,
+    assumed: metadata.calibration.base_rate ?? metadata.calibration.prior ?? 0.5,
     trainRows: train.length,
     seconds: timings.train_seconds,
     cpuSeconds: timings.train_cpu_seconds,
     features: metadata.feature_spec.columns.length,
     bestEpoch: metadata.training.best_epoch,
   };
-}
-
-/**
- * Share of benign rows whose risk score (`riskScore` of the calibrated probability, as the product writes it)
- * lands in the high or critical band: the analyst's false-alarm load. NaN without benign rows.
- */
-export function benignHighOrCritical(prob: Float32Array, y: Uint8Array): number {
-  let benign = 0;
-  let alarmed = 0;
-  for (let i = 0; i < prob.length; i++) {
-    if (y[i]) continue;
-    benign++;
-    const band = riskBand(riskScore(prob[i]!));
-    if (band === "high" || band === "critical") alarmed++;
-  }
-  return benign === 0 ? NaN : alarmed / benign;
 }
 
 function line(dataset: string, split: string, peers: Split, rowsTrain: number, m: Metrics, seconds: number, extra: Record<string, unknown> = {}): void {
@@ -125,6 +130,7 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
     ...(extra.benign_high_or_critical !== undefined ? { benign_high_or_critical: r4(extra.benign_high_or_critical as number) } : {}),
     threshold: Number(m.threshold.toFixed(4)),
     train_seconds: Number(seconds.toFixed(1)),
+    settings: { base_rate: baseRate ?? null, group_by: config.model.training.group_by, threshold_goal: config.model.training.threshold_goal },
     // The peers publish pooled figures only: a fold line carries no comparison.
     ...(fold !== undefined ? {} : { peer, beats_peers: beats }),
     ...rest,
@@ -138,8 +144,9 @@ function r4(x: number): number {
 }
 
 /** What a training run cost and produced, for the output line. */
-function trainFacts(r: Trained): Record<string, number> {
+function trainFacts(r: Trained): Record<string, unknown> {
   return {
+    benign_high_or_critical_by_base_rate: byBaseRate([r.prob], [r.y], [r.assumed]),
     train_cpu_seconds: Number(r.cpuSeconds.toFixed(1)),
     load_average: Number(loadavg()[0]!.toFixed(2)),
     features: r.features,
@@ -201,6 +208,7 @@ async function zeek(): Promise<void> {
   const probs: Float32Array[] = [];
   const ys: Uint8Array[] = [];
   const thresholds: number[] = [];
+  const assumed: number[] = [];
   let seconds = 0;
   let cpuSeconds = 0;
   let trainRowsSum = 0;
@@ -214,6 +222,7 @@ async function zeek(): Promise<void> {
     probs.push(r.prob);
     ys.push(r.y);
     thresholds.push(r.threshold);
+    assumed.push(r.assumed);
     seconds += r.seconds;
     cpuSeconds += r.cpuSeconds;
     trainRowsSum += r.trainRows;
@@ -226,6 +235,7 @@ async function zeek(): Promise<void> {
   const pooledBhc = benignHighOrCritical(concat(probs, Float32Array), concat(ys, Uint8Array));
   line("zeek", "leave-one-capture-out, pooled", "zeek", Math.round(trainRowsSum / files.length), m, seconds, {
     benign_high_or_critical: pooledBhc,
+    benign_high_or_critical_by_base_rate: byBaseRate(probs, ys, assumed),
     folds: files.length,
     spread: spread(perFold),
     train_cpu_seconds: Number(cpuSeconds.toFixed(1)),
@@ -256,6 +266,30 @@ function pooledMetrics(probs: Float32Array[], ys: Uint8Array[], thresholds: numb
   return { ...decisions, roc_auc: ranking.roc_auc, pr_auc: ranking.pr_auc, threshold: meanThreshold };
 }
 
+/** Base rates `benign_high_or_critical_by_base_rate` reports, beside the run's own. */
+const REPORTED_BASE_RATES = [0.1, 0.01, 0.001];
+
+/**
+ * The false-alarm share the same scores would give under other base rates: the prior shift is an offset of
+ * the log-odds, logit(rate) − logit(assumed), so it is computed from the probabilities without retraining
+ * (up to float32 rounding of the probabilities). The bands and threshold of the product move with it.
+ */
+function byBaseRate(probs: Float32Array[], ys: Uint8Array[], assumed: number[]): Record<string, number> {
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const out: Record<string, number> = {};
+  for (const rate of REPORTED_BASE_RATES) {
+    const shifted = probs.map((p, k) => {
+      const d = logit(rate) - logit(assumed[k]!);
+      return Float32Array.from(p, (v) => {
+        const q = Math.min(1 - 1e-7, Math.max(1e-7, v));
+        return 1 / (1 + Math.exp(-(logit(q) + d)));
+      });
+    });
+    out[String(rate)] = r4(benignHighOrCritical(concat(shifted, Float32Array), concat(ys, Uint8Array)));
+  }
+  return out;
+}
+
 function concat<T extends Float32Array | Uint8Array>(parts: T[], Ctor: { new (n: number): T }): T {
   const out = new Ctor(parts.reduce((s, p) => s + p.length, 0));
   let o = 0;
@@ -278,7 +312,7 @@ function spread(folds: { accuracy: number; roc_auc: number; benign_high_or_criti
 
 const RUNNERS: Record<Split, () => Promise<void>> = { nslkdd, unsw, zeek };
 
-const args = process.argv.slice(2);
+const args = positionals;
 for (const a of args) {
   if (!(SPLITS as string[]).includes(a)) {
     console.error(`bench:accuracy: unknown split ${JSON.stringify(a)}; use ${SPLITS.join("|")}`);

@@ -38,7 +38,9 @@ describe("runTrainingJob", () => {
     assert.equal(result.registered, true);
     assert.equal(result.version, "v0001");
     assert.equal(result.current, true, "a model's first version becomes current");
-    assert.deepEqual(epochs.map((p) => p.epoch), [1, 2]);
+    assert.deepEqual(epochs.filter((p) => p.fold === undefined).map((p) => p.epoch), [1, 2], "the shipped model's epochs");
+    assert.ok(epochs.some((p) => p.fold === 1 && p.folds === 5), "cross-validation folds report their epochs with the fold");
+    assert.equal(result.metadata.validation?.used, "time", "one file: cross-validation over blocks of time");
 
     const saved = new ModelRegistry(dir).readMetadata("job", "v0001");
     assert.deepEqual(saved.validation_metrics, result.metrics);
