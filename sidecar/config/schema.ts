@@ -155,8 +155,12 @@ export const configSchema = z
             patience: z.number().int().min(1).default(5),
             class_weights: z.boolean().default(true),
             seed: z.number().int().default(42),
-            /** What validation holds out: whole input files (`file`), blocks of time (`time`), random rows (`none`); `auto` tries them in that order. */
-            group_by: z.enum(["auto", "file", "time", "none"]).default("auto"),
+            /**
+             * What validation holds out: whole input files (`file`: cross-validation by file, then a refit), blocks
+             * of time (`time`), random rows (`none`); `auto` tries them in that order. Default `none`: on the
+             * public captures, thresholds chosen out-of-group carried worse to a new capture (ADR 0018).
+             */
+            group_by: z.enum(["auto", "file", "time", "none"]).default("none"),
             /** What the threshold is chosen for on validation. */
             threshold_goal: z.enum(["balanced_accuracy", "f1", "false_positive_rate"]).default("balanced_accuracy"),
             /** With `threshold_goal: false_positive_rate`: share of benign events allowed at or above the threshold. */

@@ -21,8 +21,8 @@ export interface TrainingConfig {
   class_weights: boolean;
   seed: number;
   /**
-   * What validation holds out (ADR 0018): `auto` (default) whole input files when there are several, else
-   * blocks of time, else a random stratified split; `file`, `time` and `none` ask for one (falling back the
+   * What validation holds out (ADR 0018): `none` (default) a random stratified split; `auto` whole input files
+   * when there are several, else blocks of time, else `none`; `file` and `time` ask for one (falling back the
    * same way). Absent in models trained before grouped validation: they used `none`.
    */
   group_by?: "auto" | "file" | "time" | "none";

@@ -80,7 +80,7 @@ export async function trainFromEvents(input: TrainFromEventsInput): Promise<Trai
     throw new Error(`training needs both classes; got ${positives} positive and ${events.length - positives} negative rows`);
   }
 
-  const groupBy = training.group_by ?? "auto";
+  const groupBy = training.group_by ?? "none";
   const grouping = groupRows(events, groupBy);
   const goal: ThresholdChoice = {
     goal: training.threshold_goal ?? DEFAULT_THRESHOLD_GOAL,

@@ -46,8 +46,7 @@ describe("soc-assistant CLI", () => {
     const op = (JSON.parse(r.stdout) as { operating_point: { goal: { goal: string }; base_rate: number; validation: { used: string; note?: string } } }).operating_point;
     assert.equal(op.goal.goal, "balanced_accuracy", "the default goal");
     assert.equal(op.base_rate, 0.5, "the base rate train was given");
-    assert.equal(op.validation.used, "time", "one input file: validation holds out blocks of time");
-    assert.match(op.validation.note ?? "", /single input/);
+    assert.equal(op.validation.used, "none", "the default: a random stratified validation split");
   });
 
   it("score writes only events at or above the write threshold, with the contract's fields", () => {
