@@ -1,5 +1,5 @@
 // The Splunk emulator: splunkd's management REST API (default port 8089) and HTTP Event Collector
-// (default 8088) over HTTP or HTTPS, faithful enough for the unmodified splunk-sdk (research/splunk-rest.md).
+// (default 8088) over HTTP or HTTPS, faithful enough for the unmodified splunk-sdk (ADR 0007).
 // A test instrument: see docs/adr/0007-splunk-emulator.md for what it is not.
 
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -18,6 +18,8 @@ import { Jobs } from "./search/jobs.ts";
 import { parseSeed, type SeedDefaults } from "./seed.ts";
 import type { ExtractionMode } from "./store/extract.ts";
 import { EventStore, type GeneratorSpec } from "./store/store.ts";
+import { handleKvStore, KvStore } from "./kvstore.ts";
+import type { MacroTable } from "./spl/macros.ts";
 
 export interface TlsMaterial {
   cert: string | Buffer;
@@ -72,6 +74,12 @@ export interface EmulatorOptions {
   adminRoutes?: boolean;
   /** Events scanned per slice before yielding to the event loop (default 20000). */
   scanBudget?: number;
+  /**
+   * An app's knowledge objects: search macros (expanded before parsing, as splunkd does), KV store collections,
+   * and lookup definitions naming a collection (`inputlookup`/`outputlookup`). `splunk-app/tools/knowledge.ts`
+   * reads them from the app's conf files.
+   */
+  app?: { macros?: MacroTable; collections?: string[]; lookups?: Record<string, string> };
 }
 
 export const DEFAULT_HEC_TOKEN = "11111111-1111-1111-1111-111111111113";
@@ -155,10 +163,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   store.onNewIndex = (name) => indexes.ensure(name);
   const auth = new Auth(options.users ?? [{ name: "admin", password: "changeme", roles: ["admin"] }], options.tokens ?? [], options.sessionTimeoutMs ?? 3_600_000, now);
   const faults = new Faults(now, () => auth.expireAll());
+  const kv = new KvStore();
+  for (const c of options.app?.collections ?? []) kv.define(c);
+  for (const [l, c] of Object.entries(options.app?.lookups ?? {})) kv.lookups.set(l, c);
   const jobs = new Jobs(
     {
       store,
       now,
+      kv,
       get delayMs() { return settings.jobDelayMs; },
       get ttlSeconds() { return settings.jobTtlSeconds; },
       get maxCount() { return settings.maxCount; },
@@ -177,7 +189,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   let mgmtPort = 0;
   let hecPortNo = 0;
 
-  const core: EmulatorCore = { settings, store, indexes, jobs, faults, auth, now };
+  const core: EmulatorCore = { settings, store, indexes, jobs, faults, auth, now, kv, macros: options.app?.macros ?? new Map() };
   const baseUrl = () => `${options.tls ? "https" : "http"}://${host}:${mgmtPort}`;
   const feedCtx = (): FeedContext => ({ baseUrl: baseUrl(), version: settings.version, build: settings.build, instanceType: settings.instanceType, nowMs: now() });
 
@@ -327,6 +339,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       if (method !== "POST") return sendMessages(res, 405, outputMode, [{ type: "ERROR", text: `Method ${method} not allowed.` }]);
       return receiversSimple(c);
     }
+    if (handleKvStore(c, kv)) return;
     if (await handleSearch(c)) return;
     if (handleIndexes(c)) return;
     sendMessages(res, 404, outputMode, [{ type: "ERROR", text: "Not Found" }]);

@@ -6,6 +6,8 @@ import type { Faults } from "../faults.ts";
 import type { Indexes } from "../indexes.ts";
 import type { Jobs } from "../search/jobs.ts";
 import type { EventStore } from "../store/store.ts";
+import type { KvStore } from "../kvstore.ts";
+import type { MacroTable } from "../spl/macros.ts";
 import type { FeedContext, Params } from "./format.ts";
 
 /** Settings that may be changed while the emulator runs (`emu.settings.version = "8.2.6"`). */
@@ -38,6 +40,10 @@ export interface EmulatorCore {
   faults: Faults;
   auth: Auth;
   now: () => number;
+  /** KV store collections and lookup definitions (`inputlookup`, `outputlookup`, storage/collections). */
+  kv: KvStore;
+  /** Search macros expanded before a search is parsed (an app's macros.conf). */
+  macros: MacroTable;
 }
 
 export interface RestContext {

@@ -1,5 +1,5 @@
 // Reply shapes of splunkd's REST API: JSON/XML messages, Atom feeds, search results in every output_mode.
-// research/splunk-rest.md §2, §3, §6 are the source of these shapes.
+// Shapes as splunk-sdk 2.0.2 parses them and Splunk documents them (ADR 0007 lists the sources and what is unverified).
 
 import type { ServerResponse } from "node:http";
 import { pageFields, type OutRow } from "../spl/run.ts";

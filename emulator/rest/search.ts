@@ -38,6 +38,7 @@ function compile(c: RestContext): CompiledSearch | undefined {
       c.emu.now() / 1000,
       known,
       c.emu.settings.defaultIndexes,
+      c.emu.macros,
     );
   } catch (e) {
     if (e instanceof SplError) {
@@ -109,7 +110,7 @@ async function createJob(c: RestContext): Promise<void> {
   if (mode === "oneshot") {
     const exec = new Execution({
       store: c.emu.store, pipeline: compiled.pipeline, window: compiled.window, indexes: compiled.indexes,
-      maxCount: maxCountParam(c), now: c.emu.now,
+      maxCount: maxCountParam(c), now: c.emu.now, services: { user: c.user, kv: c.emu.kv },
     });
     await exec.runToEnd(c.emu.settings.scanBudget, () => c.res.destroyed);
     if (c.res.destroyed) return;
@@ -222,7 +223,7 @@ async function exportSearch(c: RestContext): Promise<void> {
   };
   const exec = new Execution({
     store: c.emu.store, pipeline: compiled.pipeline, window: compiled.window, indexes: compiled.indexes,
-    maxCount: Infinity, now: c.emu.now,
+    maxCount: Infinity, now: c.emu.now, services: { user: c.user, kv: c.emu.kv },
     onRows: (rows) => {
       if (csv) {
         csvRows.push(...rows);

@@ -7,6 +7,8 @@ import { parsePipeline, SplError } from "../spl/parse.ts";
 import { Execution, type OutRow, type SearchWindow } from "../spl/run.ts";
 import { parseTimeSpec, TimeSpecError, formatIsoTime } from "../spl/time.ts";
 import type { EventStore } from "../store/store.ts";
+import { expandMacros, type MacroTable } from "../spl/macros.ts";
+import type { KvStore } from "../kvstore.ts";
 
 export interface CompiledSearch {
   query: string;
@@ -32,9 +34,9 @@ function globRe(p: string): RegExp {
  * job parameters. Without `index=` the default indexes are searched; `index=*` skips internal (`_`) ones.
  * Throws SplError (400 FATAL) on bad SPL or time specs.
  */
-export function compileSearch(input: CompileInput, nowSeconds: number, knownIndexes: string[], defaultIndexes: string[]): CompiledSearch {
+export function compileSearch(input: CompileInput, nowSeconds: number, knownIndexes: string[], defaultIndexes: string[], macros?: MacroTable): CompiledSearch {
   const query = input.search.trim();
-  const pipeline = parsePipeline(query);
+  const pipeline = parsePipeline(macros && macros.size > 0 ? expandMacros(query, macros) : query);
   for (const c of pipeline.commands) {
     if (c.k === "eval") for (const a of c.assigns) checkFunctions(a.expr, "eval");
     if (c.k === "where") checkFunctions(c.expr, "where");
@@ -72,6 +74,7 @@ export interface JobsConfig {
   maxCount: number;
   /** Events scanned between two yields to the event loop. */
   scanBudget: number;
+  kv?: KvStore;
 }
 
 export class Job {
@@ -101,7 +104,7 @@ export class Job {
     this.createdMs = cfg.now();
     this.touchedMs = this.createdMs;
     this.ttl = cfg.ttlSeconds;
-    this.exec = new Execution({ store: cfg.store, pipeline: compiled.pipeline, window: compiled.window, indexes: compiled.indexes, maxCount, now: cfg.now });
+    this.exec = new Execution({ store: cfg.store, pipeline: compiled.pipeline, window: compiled.window, indexes: compiled.indexes, maxCount, now: cfg.now, services: { user: owner, kv: cfg.kv } });
     this.finished = new Promise((r) => (this.resolveFinished = r));
     const startIn = Math.floor((cfg.delayMs * 2) / 3);
     const t = setTimeout(() => void this.run(), startIn);

@@ -35,7 +35,13 @@ export type Command =
   | { k: "stats"; aggs: StatsAgg[]; by: string[] }
   | { k: "rename"; pairs: { from: string; to: string }[] }
   | { k: "dedup"; names: string[] }
-  | { k: "sort"; limit: number; keys: { field: string; desc: boolean }[] };
+  | { k: "sort"; limit: number; keys: { field: string; desc: boolean }[] }
+  | { k: "outputlookup"; name: string; append: boolean; keyField?: string }
+  /** `span` in seconds; undefined: chosen from the data's time range. */
+  | { k: "timechart"; span?: number; limit: number; aggs: StatsAgg[]; by?: string }
+  | { k: "top"; limit: number; fields: string[]; by: string[] }
+  | { k: "bin"; field: string; span: number; as: string }
+  | { k: "mvexpand"; field: string };
 
 /** Time bounds written in the search itself (`earliest=`, `latest=`, `_index_earliest=`, `_index_latest=`). */
 export interface SearchTimeTerms {
@@ -44,6 +50,9 @@ export interface SearchTimeTerms {
   indexEarliest?: string;
   indexLatest?: string;
 }
+
+/** Generating commands (`| makeresults`, `| inputlookup <lookup>`, `| rest <path>`). */
+export type Generator = { k: "makeresults"; count: number } | { k: "inputlookup"; name: string } | { k: "rest"; path: string };
 
 export interface Pipeline {
   /** The base search (first command); `{k:"true"}` for a bare `search`. */
@@ -54,5 +63,5 @@ export interface Pipeline {
   indexPatterns: string[];
   commands: Command[];
   /** A generating command instead of an event search (`| makeresults`). */
-  generator?: { k: "makeresults"; count: number };
+  generator?: Generator;
 }

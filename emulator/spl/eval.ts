@@ -199,7 +199,34 @@ export const EVAL_FUNCTIONS = new Set([
   "sha256", "sha1", "sha512", "md5", "tonumber", "tostring", "len", "lower", "upper", "trim", "ltrim", "rtrim",
   "substr", "replace", "if", "case", "coalesce", "isnull", "isnotnull", "isnum", "isstr", "null", "true", "false",
   "now", "abs", "floor", "ceil", "ceiling", "round", "pow", "like", "match", "mvcount", "mvjoin",
+  "strftime", "split", "mvindex", "mvzip", "min", "max",
 ]);
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** strftime in UTC for the common conversions (%Y %m %d %H %M %S %y %b %e %j %s %Z %%). */
+export function strftimeUtc(t: number, fmt: string): string {
+  const d = new Date(t * 1000);
+  const p2 = (n: number) => String(n).padStart(2, "0");
+  return fmt.replace(/%([YmdHMSybejsZ%]|3N)/g, (_m, c: string) => {
+    switch (c) {
+      case "Y": return String(d.getUTCFullYear());
+      case "y": return p2(d.getUTCFullYear() % 100);
+      case "m": return p2(d.getUTCMonth() + 1);
+      case "d": return p2(d.getUTCDate());
+      case "e": return String(d.getUTCDate()).padStart(2, " ");
+      case "H": return p2(d.getUTCHours());
+      case "M": return p2(d.getUTCMinutes());
+      case "S": return p2(d.getUTCSeconds());
+      case "3N": return String(d.getUTCMilliseconds()).padStart(3, "0");
+      case "b": return MONTHS[d.getUTCMonth()];
+      case "j": return String(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86_400_000) + 1).padStart(3, "0");
+      case "s": return String(Math.floor(t));
+      case "Z": return "UTC";
+      default: return "%";
+    }
+  });
+}
 
 /** Throws SplError when an expression calls a function the emulator does not implement. */
 export function checkFunctions(e: Expr, cmd: string): void {
@@ -342,6 +369,53 @@ function call(fn: string, args: Expr[], row: Row): Value {
       const v = a(0);
       const sep = toStr(a(1)) ?? "";
       return v === null ? null : values(v).join(sep);
+    }
+    case "strftime": {
+      argCount(fn, args, 2);
+      const t = toNum(a(0));
+      const f = toStr(a(1));
+      return t === null || f === null ? null : strftimeUtc(t, f);
+    }
+    case "split": {
+      argCount(fn, args, 2);
+      const v = toStr(a(0));
+      const sep = toStr(a(1));
+      if (v === null || sep === null) return null;
+      const parts = sep === "" ? [...v] : v.split(sep);
+      return parts.length === 1 ? parts[0] : parts;
+    }
+    case "mvindex": {
+      argCount(fn, args, 2, 3);
+      const vs = values(a(0));
+      const n = vs.length;
+      const norm = (i: number) => (i < 0 ? n + i : i);
+      const s0 = toNum(a(1));
+      if (s0 === null) return null;
+      const st = norm(s0);
+      if (args.length === 2) return st >= 0 && st < n ? vs[st] : null;
+      const e0 = toNum(a(2));
+      if (e0 === null) return null;
+      const out = vs.slice(Math.max(0, st), norm(e0) + 1);
+      return out.length === 0 ? null : out.length === 1 ? out[0] : out;
+    }
+    case "mvzip": {
+      argCount(fn, args, 2, 3);
+      const x = values(a(0));
+      const y = values(a(1));
+      const sep = args.length === 3 ? (toStr(a(2)) ?? ",") : ",";
+      const n = Math.min(x.length, y.length);
+      if (n === 0) return null;
+      const out = Array.from({ length: n }, (_, i) => `${x[i]}${sep}${y[i]}`);
+      return out.length === 1 ? out[0] : out;
+    }
+    case "min": case "max": {
+      if (args.length === 0) argCount(fn, args, 1);
+      const all = args.flatMap((_, i) => values(a(i)));
+      if (all.length === 0) return null;
+      const nums = all.map((v) => toNum(v));
+      if (nums.every((n) => n !== null)) return fn === "min" ? Math.min(...(nums as number[])) : Math.max(...(nums as number[]));
+      const strs = [...all].sort();
+      return fn === "min" ? strs[0] : strs[strs.length - 1];
     }
     default:
       throw new SplError(`Error in 'eval' command: The '${fn}' function is unsupported or undefined.`);

@@ -3,6 +3,24 @@
 
 import type { Command, Expr, Pipeline, SearchExpr, SearchTimeTerms, StatsAgg } from "./ast.ts";
 
+/** `30s`, `5m`, `1h`, `1d`, `1w` (or plain seconds) in seconds. */
+export function parseSpan(v: string, cmd: string): number {
+  const m = /^(\d+)(s|sec|secs|m|min|mins|h|hr|hrs|d|day|days|w)?$/i.exec(v);
+  if (!m || Number(m[1]) === 0) throw new SplError(`Error in '${cmd}' command: Invalid span '${v}'.`);
+  const unit = (m[2] ?? "s").toLowerCase()[0];
+  return Number(m[1]) * ({ s: 1, m: 60, h: 3600, d: 86400, w: 604800 } as Record<string, number>)[unit];
+}
+
+/** Removes `name=value` options from a command's arguments; returns them and the rest. */
+function options(args: string, names: string[]): { opts: Record<string, string>; rest: string } {
+  const opts: Record<string, string> = {};
+  const rest = args.replace(new RegExp(`(?:^|\\s)(${names.join("|")})\\s*=\\s*("[^"]*"|\\S+)`, "gi"), (_a, k: string, v: string) => {
+    opts[k.toLowerCase()] = unquote(v);
+    return " ";
+  });
+  return { opts, rest };
+}
+
 export class SplError extends Error {}
 
 /** Splits at `|` outside double quotes, single quotes and brackets. */
@@ -54,6 +72,16 @@ export function parsePipeline(query: string): Pipeline {
     if (name.toLowerCase() === "makeresults") {
       const m = /count\s*=\s*(\d+)/.exec(args);
       generator = { k: "makeresults", count: m ? Number(m[1]) : 1 };
+      first = "search";
+    } else if (name.toLowerCase() === "inputlookup") {
+      const words = fieldList(args).filter((w) => !/^\w+=/.test(w));
+      if (words.length !== 1) throw new SplError("Error in 'inputlookup' command: Invalid argument.");
+      generator = { k: "inputlookup", name: words[0] };
+      first = "search";
+    } else if (name.toLowerCase() === "rest") {
+      const path = fieldList(args).find((w) => w.startsWith("/"));
+      if (!path) throw new SplError("Error in 'rest' command: A REST path is required.");
+      generator = { k: "rest", path };
       first = "search";
     } else if (name.toLowerCase() !== "search") {
       throw new SplError(`Unknown search command '${name}'.`);
@@ -421,6 +449,8 @@ function parseStats(args: string): Command {
     by = fieldList(bm[1]);
     body = args.slice(0, bm.index);
   }
+  // Trailing blanks (before the next pipe) would end the sticky scan early and reset lastIndex.
+  body = body.trimEnd();
   const aggs: StatsAgg[] = [];
   const re = /\s*,?\s*([A-Za-z_]+)(?:\(\s*([^)]*?)\s*\))?(?:\s+as\s+("[^"]+"|[^\s,]+))?/giy;
   let m: RegExpExecArray | null;
@@ -499,6 +529,41 @@ export function parseCommand(seg: string): Command {
       }
       if (keys.length === 0) throw new SplError("Error in 'sort' command: Must specify at least one field.");
       return { k: "sort", limit: limit === 0 ? Infinity : limit, keys };
+    }
+    case "outputlookup": {
+      const { opts, rest } = options(args, ["append", "key_field", "create_empty", "override_if_empty", "max", "createinapp", "output_format"]);
+      const words = fieldList(rest);
+      if (words.length !== 1) throw new SplError("Error in 'outputlookup' command: A lookup table name or file name is required.");
+      return { k: "outputlookup", name: words[0], append: /^(1|t|true)$/i.test(opts.append ?? "false"), keyField: opts.key_field };
+    }
+    case "timechart": {
+      const { opts, rest } = options(args, ["span", "limit", "useother", "usenull", "cont", "fixedrange", "bins"]);
+      const st = parseStats(rest) as Extract<Command, { k: "stats" }>;
+      if (st.by.length > 1) throw new SplError("Error in 'timechart' command: The split-by clause takes one field.");
+      if (st.by.length === 1 && st.aggs.length > 1) throw new SplError("Error in 'timechart' command: A split-by field needs a single aggregation.");
+      return { k: "timechart", span: opts.span ? parseSpan(opts.span, "timechart") : undefined, limit: opts.limit ? Number(opts.limit) : 10, aggs: st.aggs, by: st.by[0] };
+    }
+    case "top": {
+      const { opts, rest } = options(args, ["limit", "countfield", "percentfield", "showcount", "showperc", "useother"]);
+      const bm = /\s+by\s+(.+)$/is.exec(rest);
+      const fields = fieldList(bm ? rest.slice(0, bm.index) : rest);
+      if (fields.length === 0) throw new SplError("Error in 'top' command: At least one field is required.");
+      const limit = opts.limit !== undefined ? Number(opts.limit) : 10;
+      return { k: "top", limit: limit === 0 ? Infinity : limit, fields, by: bm ? fieldList(bm[1]) : [] };
+    }
+    case "bin": case "bucket": {
+      const { opts, rest } = options(args, ["span", "bins", "start", "end", "aligntime", "minspan"]);
+      const m = /^\s*(\S+)(?:\s+as\s+(\S+))?\s*$/i.exec(rest);
+      if (!m) throw new SplError("Error in 'bin' command: A field is required.");
+      if (!opts.span) throw new SplError("Error in 'bin' command: The emulator needs span=.");
+      const span = m[1] === "_time" ? parseSpan(opts.span, "bin") : Number(opts.span);
+      if (!(span > 0)) throw new SplError(`Error in 'bin' command: Invalid span '${opts.span}'.`);
+      return { k: "bin", field: unquote(m[1]), span, as: m[2] ? unquote(m[2]) : unquote(m[1]) };
+    }
+    case "mvexpand": {
+      const words = fieldList(args).filter((w) => !/^limit=/i.test(w));
+      if (words.length !== 1) throw new SplError("Error in 'mvexpand' command: A field is required.");
+      return { k: "mvexpand", field: words[0] };
     }
     default:
       throw new SplError(`Unknown search command '${name}'.`);

@@ -8,6 +8,14 @@ import { evalExpr, matchSearch, scalar, toNum, toStr, type Row, type Value } fro
 import { SplError } from "./parse.ts";
 import { formatIsoTime } from "./time.ts";
 import type { EventStore, EventView } from "../store/store.ts";
+import type { KvStore } from "../kvstore.ts";
+
+/** What generating and writing commands reach besides the event store: the KV store and the searching user. */
+export interface SplServices {
+  /** The user the search runs as (`| rest /services/authentication/current-context`). */
+  user?: string;
+  kv?: KvStore;
+}
 
 /** One result row as the REST API renders it: every value a string (multivalue: array of strings). */
 export type OutRow = Record<string, string | string[]>;
@@ -80,7 +88,7 @@ function globMatcher(patterns: string[]): (name: string) => boolean {
   return m;
 }
 
-const TRANSFORMING = new Set(["stats", "sort"]);
+const TRANSFORMING = new Set(["stats", "sort", "timechart", "top", "outputlookup", "mvexpand"]);
 const SHAPING = new Set(["eval", "rename", "fields", "table"]);
 
 /** Applies one streaming command to a row; false drops the row. */
@@ -129,6 +137,16 @@ function applyStreaming(cmd: Command, row: PRow, state: { seen?: Set<string>; n?
     case "head":
       state.n = (state.n ?? 0) + 1;
       return state.n <= cmd.n;
+    case "bin": {
+      const n = toNum(scalar(row.get(cmd.field)));
+      if (n === null) {
+        row.set(cmd.as, null);
+        return true;
+      }
+      const lo = Math.floor(n / cmd.span) * cmd.span;
+      row.set(cmd.as, cmd.field === "_time" ? lo : `${lo}-${lo + cmd.span}`);
+      return true;
+    }
     default:
       throw new SplError(`internal: '${cmd.k}' is not streaming`);
   }
@@ -243,10 +261,144 @@ function sortRows(rows: PRow[], cmd: Extract<Command, { k: "sort" }>): PRow[] {
   return sorted.slice(0, cmd.limit);
 }
 
-function applyArray(cmds: Command[], input: PRow[]): PRow[] {
+/** `timechart`: one row per time bucket (gaps filled), one column per aggregation or per split-by value. */
+function timechart(cmd: Extract<Command, { k: "timechart" }>, rows: PRow[]): PRow[] {
+  const times = rows.map((r) => toNum(scalar(r.get("_time")))).filter((t): t is number => t !== null);
+  if (times.length === 0) return [];
+  const min = Math.min(...times);
+  const max = Math.max(...times);
+  const span = cmd.span ?? [60, 300, 600, 1800, 3600, 10800, 43200, 86400, 604800].find((s) => (max - min) / s <= 100) ?? 2_592_000;
+  const bucketOf = (t: number) => Math.floor(t / span) * span;
+  const agg = new StatsAggregator({ aggs: cmd.aggs, by: cmd.by ? ["_tc_bucket", cmd.by] : ["_tc_bucket"] });
+  for (const r of rows) {
+    const t = toNum(scalar(r.get("_time")));
+    if (t === null) continue;
+    const w = new MapRow(new Map(r.names().map((n) => [n, r.get(n)])));
+    w.set("_tc_bucket", bucketOf(t));
+    if (cmd.by && w.get(cmd.by) === null) w.set(cmd.by, "NULL");
+    agg.add(w);
+  }
+  const grouped = agg.rows();
+  let series: string[];
+  if (cmd.by) {
+    const totals = new Map<string, number>();
+    const a0 = cmd.aggs[0].as;
+    for (const g of grouped) {
+      const k = toStr(g.get(cmd.by)) ?? "NULL";
+      totals.set(k, (totals.get(k) ?? 0) + (toNum(scalar(g.get(a0))) ?? 0));
+    }
+    series = [...totals.keys()].sort((x, y) => (totals.get(y) ?? 0) - (totals.get(x) ?? 0) || (x < y ? -1 : 1));
+    if (cmd.limit > 0 && series.length > cmd.limit) series = [...series.slice(0, cmd.limit), "OTHER"];
+  } else series = cmd.aggs.map((a) => a.as);
+  const countLike = cmd.aggs.every((a) => a.fn === "count" || a.fn === "dc");
+  const out: PRow[] = [];
+  for (let b = bucketOf(min); b <= max; b += span) {
+    const r = new MapRow(new Map([["_time", b as Value]]));
+    for (const sName of series) r.set(sName, countLike ? 0 : null);
+    out.push(r);
+  }
+  const byBucket = new Map(out.map((r) => [toNum(scalar(r.get("_time"))), r]));
+  const kept = new Set(series);
+  for (const g of grouped) {
+    const row = byBucket.get(toNum(scalar(g.get("_tc_bucket"))));
+    if (!row) continue;
+    if (cmd.by) {
+      let k = toStr(g.get(cmd.by)) ?? "NULL";
+      if (!kept.has(k)) k = "OTHER";
+      const v = toNum(scalar(g.get(cmd.aggs[0].as)));
+      const prev = toNum(scalar(row.get(k)));
+      row.set(k, k === "OTHER" && prev !== null && v !== null ? prev + v : g.get(cmd.aggs[0].as));
+    } else for (const a of cmd.aggs) row.set(a.as, g.get(a.as));
+  }
+  return out;
+}
+
+/** `top`: the most common values of the fields (per by-group), with count and percent, most common first. */
+function top(cmd: Extract<Command, { k: "top" }>, rows: PRow[]): PRow[] {
+  const groups = new Map<string, { by: Value[]; total: number; counts: Map<string, { vals: Value[]; n: number }> }>();
+  for (const r of rows) {
+    const by = cmd.by.map((f) => scalar(r.get(f)));
+    if (by.some((v) => v === null)) continue;
+    const vals = cmd.fields.map((f) => scalar(r.get(f)));
+    if (vals.some((v) => v === null)) continue;
+    const gk = by.map((v) => toStr(v)).join("\u0000");
+    let g = groups.get(gk);
+    if (!g) groups.set(gk, (g = { by, total: 0, counts: new Map() }));
+    g.total++;
+    const vk = vals.map((v) => toStr(v)).join("\u0000");
+    const c = g.counts.get(vk) ?? { vals, n: 0 };
+    c.n++;
+    g.counts.set(vk, c);
+  }
+  const out: PRow[] = [];
+  for (const g of groups.values()) {
+    const sorted = [...g.counts.values()].sort((x, y) => y.n - x.n).slice(0, cmd.limit);
+    for (const c of sorted) {
+      const r = new MapRow();
+      cmd.by.forEach((f, i) => r.set(f, g.by[i]));
+      cmd.fields.forEach((f, i) => r.set(f, c.vals[i]));
+      r.set("count", c.n);
+      r.set("percent", Number(((100 * c.n) / g.total).toFixed(6)));
+      out.push(r);
+    }
+  }
+  return out;
+}
+
+/** Values a lookup record field takes in a row (`_user` is the KV store's, not a result field). */
+function recordRow(rec: Record<string, unknown>): MapRow {
+  const r = new MapRow();
+  for (const [k, v] of Object.entries(rec)) {
+    if (k === "_user" || v === null || v === undefined) continue;
+    r.set(k, Array.isArray(v) ? v.map(String) : typeof v === "number" ? v : String(v));
+  }
+  return r;
+}
+
+function outputlookup(cmd: Extract<Command, { k: "outputlookup" }>, rows: PRow[], services: SplServices | undefined): void {
+  const kv = services?.kv;
+  if (!kv) throw new SplError(`Error in 'outputlookup' command: The lookup table '${cmd.name}' does not exist or is not available.`);
+  let coll: string;
+  try {
+    coll = kv.collectionOf(cmd.name);
+  } catch (e) {
+    throw new SplError(`Error in 'outputlookup' command: ${(e as Error).message}`);
+  }
+  if (!cmd.append) kv.remove(coll);
+  for (const r of rows) {
+    const rec: Record<string, unknown> = {};
+    for (const n of r.names()) {
+      if (n.startsWith("_") && n !== "_key") continue;
+      const v = r.get(n);
+      if (v !== null) rec[n] = v;
+    }
+    const key = cmd.keyField ? toStr(scalar(r.get(cmd.keyField))) : typeof rec._key === "string" ? rec._key : null;
+    if (key) kv.upsert(coll, key, rec, services?.user);
+    else kv.insert(coll, rec, services?.user);
+  }
+}
+
+function applyArray(cmds: Command[], input: PRow[], services?: SplServices): PRow[] {
   let rows = input;
   for (const cmd of cmds) {
-    if (cmd.k === "stats") {
+    if (cmd.k === "timechart") {
+      rows = timechart(cmd, rows);
+    } else if (cmd.k === "top") {
+      rows = top(cmd, rows);
+    } else if (cmd.k === "outputlookup") {
+      outputlookup(cmd, rows, services);
+    } else if (cmd.k === "mvexpand") {
+      rows = rows.flatMap((r) => {
+        const v = r.get(cmd.field);
+        if (v === null) return [];
+        if (!Array.isArray(v)) return [r];
+        return v.map((x) => {
+          const c = new MapRow(new Map(r.names().map((n) => [n, r.get(n)])));
+          c.set(cmd.field, x);
+          return c;
+        });
+      });
+    } else if (cmd.k === "stats") {
       const agg = new StatsAggregator(cmd);
       for (const r of rows) agg.add(r);
       rows = agg.rows();
@@ -260,12 +412,41 @@ function applyArray(cmds: Command[], input: PRow[]): PRow[] {
   return rows;
 }
 
+function generate(g: NonNullable<Pipeline["generator"]>, now: number, services: SplServices | undefined): PRow[] {
+  switch (g.k) {
+    case "makeresults": {
+      const gen: PRow[] = [];
+      for (let i = 0; i < g.count; i++) gen.push(new MapRow(new Map([["_time", Math.floor(now)]])));
+      return gen;
+    }
+    case "inputlookup": {
+      const kv = services?.kv;
+      let coll: string | undefined;
+      try {
+        coll = kv?.collectionOf(g.name);
+      } catch {
+        coll = undefined;
+      }
+      if (!kv || coll === undefined) throw new SplError(`Error in 'inputlookup' command: The lookup table '${g.name}' requires a .csv or KV store lookup definition.`);
+      return kv.list(coll).map(recordRow);
+    }
+    case "rest": {
+      const path = g.path.replace(/^\/servicesNS\/[^/]+\/[^/]+/, "/services").replace(/\/$/, "");
+      if (path !== "/services/authentication/current-context") throw new SplError(`Error in 'rest' command: the emulator serves only /services/authentication/current-context, not ${g.path}.`);
+      const user = services?.user ?? "nobody";
+      return [new MapRow(new Map<string, Value>([["title", user], ["username", user], ["realname", ""], ["roles", ["admin"]], ["splunk_server", "emulator"]]))];
+    }
+  }
+}
+
 /** Field order hint for a pipeline's output: an explicit list (table/stats) or null (ASCII sort). */
 export function fieldOrder(cmds: Command[]): string[] | null {
   let order: string[] | null = null;
   for (const c of cmds) {
     if (c.k === "table") order = [...c.names];
     else if (c.k === "stats") order = [...c.by, ...c.aggs.map((a) => a.as)];
+    else if (c.k === "top") order = [...c.by, ...c.fields, "count", "percent"];
+    else if (c.k === "timechart") order = c.by ? null : ["_time", ...c.aggs.map((a) => a.as)];
     else if (order && c.k === "eval") {
       for (const a of c.assigns) if (!order.includes(a.field)) order.push(a.field);
     } else if (order && c.k === "rename") {
@@ -390,6 +571,7 @@ export interface ExecOptions {
   /** Export: receives rows as they are final (event searches stream; transforming searches at the end). */
   onRows?: (rows: OutRow[]) => void;
   now?: () => number;
+  services?: SplServices;
 }
 
 /** A running search. Call step() until it returns true. */
@@ -428,10 +610,8 @@ export class Execution {
     this.hasHead = this.stageA.some((c) => c.k === "head");
     this.order = fieldOrder(cmds);
     if (o.pipeline.generator) {
-      const now = (o.now ?? Date.now)() / 1000;
-      const gen: PRow[] = [];
-      for (let i = 0; i < o.pipeline.generator.count; i++) gen.push(new MapRow(new Map([["_time", Math.floor(now)]])));
-      this.rows = applyArray(cmds, gen).slice(0, o.maxCount);
+      const gen = generate(o.pipeline.generator, (o.now ?? Date.now)() / 1000, o.services);
+      this.rows = applyArray(cmds, gen, o.services).slice(0, o.maxCount);
       this.done = true;
       this.emitRows(this.rows, false);
       return;
@@ -507,7 +687,7 @@ export class Execution {
     if (this.stageB.length > 0) {
       const start = this.stats ? this.stats.rows() : this.buffer;
       const rest = this.stats ? this.stageB.slice(1) : this.stageB;
-      this.rows = applyArray(rest, start).slice(0, this.o.maxCount);
+      this.rows = applyArray(rest, start, this.o.services).slice(0, this.o.maxCount);
       this.emitRows(this.rows, false);
     }
     this.done = true;

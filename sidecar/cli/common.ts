@@ -15,7 +15,6 @@ export function cliConfig(path: string | undefined): Config {
   return parseConfig({ source: { type: "file", file: { paths: ["data/sample/conn.sample.log"] } } });
 }
 
-export { startBackend } from "../tf/start.ts";
 
 /** Splits `name@version`; the version part is optional. */
 export function parseRef(ref: string, command: string): string {

@@ -9,7 +9,8 @@ import { openFileSource, readAllLabeled } from "../sources/file/index.ts";
 import { benignHighOrCritical, computeMetrics, formatMetricsTable } from "../training/evaluate.ts";
 import { evaluateModel } from "../training/evaluate-model.ts";
 import { parse, UsageError, UserError, required } from "./args.ts";
-import { cliConfig, parseRef, startBackend } from "./common.ts";
+import { cliConfig, parseRef } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
 
 const FLAGS = {
   model: { type: "string" },

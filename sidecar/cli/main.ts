@@ -18,6 +18,8 @@ Commands:
             [--min-risk-score <0-100>] [--models-dir <dir>]
   backfill  --earliest <time> --latest <time> [--search <name>] [--config <file>]
             score a _time range from Splunk without moving the live checkpoints
+  retrain   [--config <file>] [--data <file>... [--format ...] [--label-column <col>]] [--epochs <n>] [--json]
+            retrain now: champion/challenger on the newest held-out rows, promote only a better model
   models    list [--model <name>] | promote <name>@<version> | rollback <name>   [--models-dir <dir>]
 
 Run 'soc-assistant <command> --help' for a command's flags.`;
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import("./score.ts")).scoreCommand(rest);
       case "backfill":
         return await (await import("./backfill.ts")).backfillCommand(rest);
+      case "retrain":
+        return await (await import("./retrain.ts")).retrainCommand(rest);
       case "models":
         return await (await import("./models.ts")).modelsCommand(rest);
       case undefined:
@@ -45,7 +49,7 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(`${USAGE}\n`);
         return command === undefined ? 2 : 0;
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill or models`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; expected run, train, evaluate, score, backfill, retrain or models`);
     }
   } catch (e) {
     if (e instanceof UsageError) {

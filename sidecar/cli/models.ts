@@ -5,7 +5,9 @@ import { ModelHolder } from "../scoring/holder.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { parse, UsageError, UserError } from "./args.ts";
-import { cliConfig, startBackend } from "./common.ts";
+import { cliConfig } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
+import { actorText, readModelEvents } from "../training/model-events.ts";
 
 /**
  * A holder that verifies a version before the pointer moves: it loads, the configured file input (if any)
@@ -59,6 +61,11 @@ export async function modelsCommand(argv: string[]): Promise<number> {
             `${f(m?.pr_auc).padStart(7)} ${f(m?.roc_auc).padStart(7)} ${f(m?.f1).padStart(6)}\n`,
         );
       }
+      for (const name of [...new Set(entries.map((e) => e.name))]) {
+        const lines = historyLines(registry, dir, name);
+        if (lines.length === 0) continue;
+        process.stdout.write(`\nhistory of ${name}:\n${lines.join("\n")}\n`);
+      }
       return 0;
     }
     case "promote": {
@@ -85,4 +92,21 @@ export async function modelsCommand(argv: string[]): Promise<number> {
     default:
       throw new UsageError(`models: expected list, promote or rollback, got ${JSON.stringify(action ?? "")}`);
   }
+}
+
+/**
+ * The pointer's moves (registry history, with the actor) and the retraining decisions that moved nothing
+ * (model events: kept champion, refused, failed), oldest first, one line each.
+ */
+function historyLines(registry: ModelRegistry, dir: string, name: string): string[] {
+  const rows: { time: string; text: string }[] = [];
+  for (const h of registry.history(name)) {
+    rows.push({ time: h.time, text: `${h.action.padEnd(13)} ${(h.from ?? "none").padEnd(6)} -> ${h.to.padEnd(6)} by ${actorText(h.actor)}` });
+  }
+  for (const e of readModelEvents(dir, name)) {
+    if (e.action !== "rejected" && e.action !== "retrain_failed") continue;
+    const what = e.action === "retrain_failed" ? "retrain_failed" : e.decision ?? e.action;
+    rows.push({ time: new Date(e._time * 1000).toISOString(), text: `${what.padEnd(13)} ${(e.challenger_version ?? "-").padEnd(16)} by ${actorText(e.actor)}: ${e.reason}` });
+  }
+  return rows.sort((a, b) => a.time.localeCompare(b.time)).map((r) => `  ${r.time}  ${r.text}`);
 }

@@ -11,7 +11,8 @@ import { checkInputFields, loadScoringModel } from "../scoring/load.ts";
 import { openFileSource, type FileSourceOptions } from "../sources/file/index.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { parse, required, UserError } from "./args.ts";
-import { cliConfig, parseRef, startBackend } from "./common.ts";
+import { cliConfig, parseRef } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
 
 const FLAGS = {
   model: { type: "string" },

@@ -2,7 +2,8 @@
 import { fileTrainingData, runTrainingJob, TrainingDataError } from "../training/job.ts";
 import { formatMetricsTable } from "../training/evaluate.ts";
 import { parse, positiveInt, required, UsageError, UserError } from "./args.ts";
-import { cliConfig, epochReporter, startBackend } from "./common.ts";
+import { cliConfig, epochReporter } from "./common.ts";
+import { startBackend } from "../tf/start.ts";
 
 const FLAGS = {
   data: { type: "string", multiple: true },

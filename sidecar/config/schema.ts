@@ -43,7 +43,8 @@ const splunk = z
     /** Turning verification off is logged at WARN on every start. */
     verify_tls: z.boolean().default(true),
     app: z.string().default("soc_assistant"),
-    searches: z.array(splunkSearch).min(1),
+    /** The scoring searches; at least one when `source.type` is splunk (a connection only for retraining needs none). */
+    searches: z.array(splunkSearch).default([]),
     lag_seconds: z.number().int().min(0).default(60),
     max_window_seconds: z.number().int().min(1).default(3600),
     initial_lookback_seconds: z.number().int().min(0).default(3600),
@@ -84,6 +85,77 @@ const fileSink = z
     runs_path: z.string().min(1).default("out/runs.jsonl"),
   })
   .strict();
+
+/** A Splunk search that returns labeled training rows (`retrain.data.splunk`). */
+const trainingSearch = z
+  .object({
+    /** Names the data in model events and metadata. */
+    name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '_', '.', '-'").default("training"),
+    /** The SPL that selects labeled events, without time bounds (`earliest`/`latest` set them). */
+    query: z.string().min(1),
+    /** The field holding each row's label. */
+    label_field: z.string().min(1).default("label"),
+    /**
+     * Label value (case-insensitive) -> class. Values not listed fall back to the built-in names (attack,
+     * malicious, 1, ... / benign, normal, 0, ...); a value neither knows is excluded and counted.
+     */
+    label_map: z.record(z.enum(["attack", "benign", "excluded"])).default({}),
+    /** Event-time range, in Splunk's time syntax. */
+    earliest: z.string().min(1).default("-7d@d"),
+    latest: z.string().min(1).default("now"),
+    field_map: z.record(z.string()).default({}),
+    /** Rows kept at most; above it a seeded sample stratified by label is taken (a search head is no bulk export). */
+    max_rows: z.number().int().min(100).default(200_000),
+    /** Rows read at most (the job's `max_count`); more fails the retraining with that reason. */
+    max_rows_read: z.number().int().min(100).default(2_000_000),
+    page_size: z.number().int().min(1).max(50000).default(5000),
+  })
+  .strict();
+
+const retrain = z
+  .object({
+    /** Where the training rows come from; absent: each trigger must name its data (API body, CLI flags). */
+    data: z
+      .object({
+        type: z.enum(["file", "splunk"]).default("file"),
+        file: z
+          .object({
+            paths: z.array(z.string().min(1)).min(1),
+            format: z.enum(["auto", "zeek", "csv", "jsonl", "nsl-kdd"]).default("auto"),
+            label_column: z.string().optional(),
+          })
+          .strict()
+          .optional(),
+        splunk: trainingSearch.optional(),
+      })
+      .strict()
+      .optional(),
+    /** Analyst labels from the KV store collection override the source labels (needs the `splunk` section). */
+    feedback: z
+      .object({
+        enabled: z.boolean().default(true),
+        collection: z.string().regex(/^[A-Za-z0-9_.-]+$/).default("soc_assistant_feedback"),
+      })
+      .strict()
+      .default({}),
+    /** Newest fraction of the rows by event time, held out from training and used to compare the versions. */
+    holdout_fraction: z.number().gt(0).lt(1).default(0.2),
+    /** Fewer labeled rows than this fail the retraining. */
+    min_rows: z.number().int().min(10).default(200),
+    /** The metric that decides (on the held-out slice); the challenger may be worse by at most `tolerance`. */
+    metric: z.enum(["pr_auc", "roc_auc", "f1"]).default("pr_auc"),
+    tolerance: z.number().min(0).max(1).default(0.005),
+    /** Largest rise allowed in the share of benign held-out rows at high or critical (the false-alarm load). */
+    benign_high_tolerance: z.number().min(0).max(1).default(0.01),
+    /** Versions kept besides the current and the previous one; older ones are deleted after a retraining. */
+    keep_versions: z.number().int().min(0).default(5),
+    /** A scoring run whose largest per-feature PSI reaches this suggests retraining. */
+    drift_threshold: z.number().positive().default(0.25),
+    /** Epochs of a retraining; default `model.training.epochs`. */
+    epochs: z.number().int().min(1).optional(),
+  })
+  .strict()
+  .default({});
 
 const hidden = z
   .object({
@@ -171,6 +243,7 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    retrain,
     api: z
       .object({
         enabled: z.boolean().default(true),
@@ -204,6 +277,10 @@ export const configSchema = z
         ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when source.type is splunk" });
         return z.NEVER;
       }
+      if (c.splunk.searches.length === 0) {
+        ctx.addIssue({ code: "custom", path: ["splunk", "searches"], message: "add at least one search when source.type is splunk" });
+        return z.NEVER;
+      }
       source = { type: "splunk", splunk: c.splunk };
     }
     let sink: SinkConfig;
@@ -220,8 +297,29 @@ export const configSchema = z
       }
       sink = { type: "splunk_hec", min_risk_score: c.sink.min_risk_score, file: c.sink.file, hec: c.hec, index_admin: c.hec.create_index && c.splunk ? c.splunk : null };
     }
+    let data: RetrainDataConfig | null = null;
+    const d = c.retrain.data;
+    if (d?.type === "file") {
+      if (!d.file) {
+        ctx.addIssue({ code: "custom", path: ["retrain", "data", "file", "paths"], message: "required when retrain.data.type is file" });
+        return z.NEVER;
+      }
+      data = { type: "file", file: d.file };
+    } else if (d?.type === "splunk") {
+      if (!d.splunk) {
+        ctx.addIssue({ code: "custom", path: ["retrain", "data", "splunk", "query"], message: "required when retrain.data.type is splunk" });
+        return z.NEVER;
+      }
+      if (!c.splunk) {
+        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when retrain.data.type is splunk (the training search runs through Splunk's REST API)" });
+        return z.NEVER;
+      }
+      data = { type: "splunk", search: d.splunk, splunk: c.splunk };
+    }
+    // Feedback needs a Splunk connection; without one, analyst labels are off and status says so.
+    const retrainConfig: RetrainConfig = { ...c.retrain, data, feedback: { ...c.retrain.feedback, splunk: c.retrain.feedback.enabled ? (c.splunk ?? null) : null } };
     const { splunk: _splunk, hec: _hec, ...rest } = c;
-    return { ...rest, source, sink };
+    return { ...rest, source, sink, retrain: retrainConfig };
   });
 
 export type FileSourceConfig = z.output<typeof fileSource>;
@@ -240,6 +338,19 @@ export type SourceConfig = { type: "file"; file: FileSourceConfig } | { type: "s
 export type SinkConfig =
   | { type: "file"; min_risk_score: number; file: FileSinkConfig }
   | { type: "splunk_hec"; min_risk_score: number; file: FileSinkConfig; hec: HecConfig; index_admin: SplunkConfig | null };
+
+export type TrainingSearchConfig = z.output<typeof trainingSearch>;
+
+/** Where retraining reads rows: files, or a Splunk search carrying its connection. */
+export type RetrainDataConfig =
+  | { type: "file"; file: { paths: string[]; format: "auto" | "zeek" | "csv" | "jsonl" | "nsl-kdd"; label_column?: string } }
+  | { type: "splunk"; search: TrainingSearchConfig; splunk: SplunkConfig };
+
+/** `retrain` as parsed: `data` null when not configured; `feedback.splunk` the connection, null when off or absent. */
+export type RetrainConfig = Omit<z.output<typeof retrain>, "data" | "feedback"> & {
+  data: RetrainDataConfig | null;
+  feedback: { enabled: boolean; collection: string; splunk: SplunkConfig | null };
+};
 
 /**
  * The validated configuration. Impossible combinations are unrepresentable: a Splunk source carries its

@@ -49,7 +49,7 @@ export interface RunEvent {
   events_written: number;
   /** Input rows that could not be parsed (files); never scored. */
   events_rejected: number;
-  /** Events the sink refused as malformed and did not resend (HEC); absent until the sink reports them per run. */
+  /** Events the sink refused as malformed and did not resend (reported by the HEC sink's flush; 0 for files). */
   events_dropped?: number;
   /** First few rejected rows, with line numbers and reasons. */
   rejected_samples: RejectedSample[];

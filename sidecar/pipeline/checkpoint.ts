@@ -1,9 +1,11 @@
 /**
- * Checkpoints, one JSON file per source key under `<state_dir>/checkpoints/`. `commit` is atomic (write a
- * temporary file, fsync, rename), so a crash leaves either the old or the new checkpoint, never a torn one.
+ * Checkpoints, one JSON file per source key under `<state_dir>/checkpoints/`. `commit` is atomic
+ * (`fs/atomic.ts`: temporary file, fsync, rename), so a crash leaves either the old or the new checkpoint,
+ * never a torn one.
  */
-import { mkdirSync, openSync, writeSync, fsyncSync, closeSync, renameSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "../fs/atomic.ts";
 
 export class CheckpointStore {
   readonly dir: string;
@@ -28,15 +30,6 @@ export class CheckpointStore {
 
   commit(key: string, value: unknown): void {
     mkdirSync(this.dir, { recursive: true });
-    const target = this.path(key);
-    const tmp = `${target}.${process.pid}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, `${JSON.stringify(value)}\n`);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
+    writeFileAtomic(this.path(key), `${JSON.stringify(value)}\n`);
   }
 }

@@ -2,8 +2,6 @@
  * Builds the risk event (`soc_assistant:risk`, schema in `sidecar/contract/risk-event.ts`) of one scored
  * event: identity, score, RBA fields, explanation, pivot fields and the CIM copies.
  */
-import { createHash } from "node:crypto";
-import { basename } from "node:path";
 import {
   CIM_COPY_FIELDS,
   CIM_NUMERIC_FIELDS,
@@ -14,19 +12,12 @@ import {
   type TopFeature,
 } from "../contract/index.ts";
 import { toNumber, type NetEvent } from "../sources/event.ts";
+import { eventId } from "../sources/event-id.ts";
 
 const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 
-/**
- * The idempotency key. Splunk events: hex SHA-256 of `index + "|" + _raw` (what SPL's `sha256(index."|"._raw)`
- * gives). File events: hex SHA-256 of `basename(file) + "|" + line number + "|" + line`; the base name, so the
- * same file scored from another directory keeps its ids.
- */
-export function eventId(event: NetEvent): string {
-  const o = event.origin;
-  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${basename(o.file)}|${o.line}|${o.raw}`;
-  return createHash("sha256").update(key).digest("hex");
-}
+/** The idempotency key; defined with the event (`sources/event-id.ts`), which training's feedback join also reads. */
+export { eventId };
 
 export interface RiskContext {
   runId: string;

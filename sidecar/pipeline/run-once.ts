@@ -15,6 +15,8 @@ import type { EventSource } from "../sources/source.ts";
 import type { Sink } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
+import { DriftMeter } from "../scoring/drift.ts";
+import type { FeatureSpec } from "../features/spec.ts";
 import { buildRiskEvent } from "./risk-event.ts";
 
 /**
@@ -22,7 +24,7 @@ import { buildRiskEvent } from "./risk-event.ts";
  * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
  */
 export interface RunReport
-  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "events_dropped" | "invalid_values" | "drift" | "drift_max" | "retrain_suggested" | "retrain_reason"> {
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "invalid_values"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
 }
@@ -43,7 +45,15 @@ export interface RunOptions {
   batchRows?: number;
   topN?: number;
   now?: () => Date;
+  /**
+   * Measure drift (PSI per source field against the model's training histograms, `scoring/drift.ts`): the
+   * run event gets `drift`, `drift_max`, and `retrain_suggested` when `drift_max` reaches `threshold`.
+   */
+  drift?: { spec: FeatureSpec; threshold: number };
 }
+
+/** Fields named in `retrain_reason`, most drifted first. */
+const DRIFT_REASON_FIELDS = 3;
 
 const MAX_REJECTED_SAMPLES = 20;
 /**
@@ -82,6 +92,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     events_scored: 0,
     events_written: 0,
     events_rejected: 0,
+    events_dropped: 0,
     rejected_samples: [],
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
@@ -104,6 +115,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   const w = m.width;
   const inFlight: Promise<Scored>[] = [];
+  const meter = opts.drift ? new DriftMeter(opts.drift.spec) : undefined;
 
   /** Featurizes `events` and starts scoring them; the written ones are explained as soon as their scores arrive. */
   const submit = (events: NetEvent[]): void => {
@@ -111,6 +123,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     const n = events.length;
     const x = new Float32Array(n * w);
     for (let i = 0; i < n; i++) m.featurize(events[i]!.fields, x, i * w);
+    if (meter) for (let i = 0; i < n; i++) meter.add(events[i]!.fields);
     report.seconds.featurize += (performance.now() - tf) / 1000;
     // One round trip to the scorer: scores, and the explanations of the rows to write.
     const result = m.assess(x, n, opts.minRiskScore, events).then(({ probs, keep, tops }): Scored => {
@@ -172,6 +185,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     while (inFlight.length > 0) await consume();
     const f = await opts.sink.flush();
     if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
+    report.events_dropped = f.dropped ?? 0;
     if (opts.checkpoint) {
       opts.checkpoint.commit(opts.source.endPosition(window));
       report.committed = true;
@@ -180,6 +194,20 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     report.error = e instanceof Error ? e.message : String(e);
     // Settle what is still in flight, so no worker is still busy with this run's batches when it returns.
     await Promise.allSettled(inFlight);
+  }
+  if (meter && opts.drift) {
+    const d = meter.result();
+    if (d.events > 0) {
+      report.drift = d.drift;
+      report.drift_max = d.max;
+      const over = d.top.filter((t) => t.psi >= opts.drift!.threshold);
+      report.retrain_suggested = over.length > 0;
+      report.retrain_reason =
+        over.length > 0
+          ? `drift: ${over.slice(0, DRIFT_REASON_FIELDS).map((t) => `${t.field} PSI ${t.psi.toFixed(2)}`).join(", ")}` +
+            `${over.length > DRIFT_REASON_FIELDS ? ` and ${over.length - DRIFT_REASON_FIELDS} more` : ""} (threshold ${opts.drift.threshold}): retrain suggested`
+          : null;
+    }
   }
   report.duration_seconds = (performance.now() - t0) / 1000;
   return report;

@@ -39,6 +39,8 @@ export interface ScoringJobOptions {
   destination: string;
   /** Splunk's indexing lag allowance (backfill windows end at now − lag); undefined for file sources. */
   lagSeconds?: number;
+  /** PSI at which a run's drift suggests retraining (`retrain.drift_threshold`); undefined measures no drift. */
+  driftThreshold?: number;
   out: (text: string) => void;
 }
 
@@ -98,6 +100,7 @@ export class ScoringJob {
             model: lease.model,
             sink: this.o.sink,
             minRiskScore: this.o.minRiskScore,
+            drift: this.o.driftThreshold === undefined ? undefined : { spec: lease.model.metadata.feature_spec, threshold: this.o.driftThreshold },
             checkpoint: {
               get: () => this.o.checkpoints.get(source.name),
               commit: (p) => this.o.checkpoints.commit(source.name, p),
@@ -190,6 +193,7 @@ export class ScoringJob {
     if (report.events_rejected > 0) {
       logEvent("rows_rejected", { source: report.source, rejected: report.events_rejected, first: report.rejected_samples.slice(0, 5).map((r) => `${r.file}:${r.line}: ${r.reason}`) });
     }
+    if (report.retrain_suggested) logEvent("drift_detected", { source: report.source, run_id: report.run_id, drift_max: report.drift_max, reason: report.retrain_reason });
     if (report.error) {
       logEvent("run_failed", { source: report.source, error: report.error, run_id: report.run_id });
       return;

@@ -20,8 +20,8 @@
 import { appendFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as tf from "../tf/index.ts";
-import { fileHandler, hasModel, MODEL_JSON, writeFileAtomic } from "../tf/file-io.ts";
-import { inputWidthOf } from "../training/model.ts";
+import { writeFileAtomic } from "../fs/atomic.ts";
+import { fileHandler, hasModel, MODEL_JSON } from "../tf/file-io.ts";
 import type { Metrics, ModelMetadata } from "./metadata.ts";
 
 /** Metadata as training produces it; the registry adds the identity. */
@@ -37,6 +37,8 @@ export interface HistoryRecord {
   /** The version that was current before, or null when there was none. */
   from: string | null;
   to: string;
+  /** Who moved the pointer (absent in records written before actors were recorded). */
+  actor?: { kind: string; user?: string };
 }
 
 export interface VersionEntry {
@@ -245,10 +247,10 @@ export class ModelRegistry {
   }
 
   /** Makes `version` current and records the promotion. Promoting the current version changes nothing. */
-  promote(name: string, version: string): HistoryRecord {
+  promote(name: string, version: string, actor?: HistoryRecord["actor"]): HistoryRecord {
     const { version: to } = this.resolveRef(`${name}@${version}`);
     const from = this.current(name) ?? null;
-    const record: HistoryRecord = { time: new Date().toISOString(), action: "promote", from, to };
+    const record: HistoryRecord = { time: new Date().toISOString(), action: "promote", from, to, ...(actor ? { actor } : {}) };
     if (from === to) return record;
     this.setCurrent(name, record);
     return record;
@@ -276,11 +278,36 @@ export class ModelRegistry {
   }
 
   /** Makes the version that was current before the current one current again, per the history. */
-  rollback(name: string): HistoryRecord {
+  rollback(name: string, actor?: HistoryRecord["actor"]): HistoryRecord {
     const to = this.rollbackTarget(name);
-    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: this.current(name) ?? null, to };
+    const record: HistoryRecord = { time: new Date().toISOString(), action: "rollback", from: this.current(name) ?? null, to, ...(actor ? { actor } : {}) };
     this.setCurrent(name, record);
     return record;
+  }
+
+  /**
+   * Retention: deletes the versions of `name` beyond the current one, the one a rollback would return to, and
+   * the newest `keep`. A version a pointer names is never deleted. Returns the deleted versions, oldest first.
+   */
+  prune(name: string, keep: number): string[] {
+    const versions = this.versions(name);
+    const current = this.current(name);
+    const kept = new Set(versions.slice(Math.max(0, versions.length - keep)));
+    if (current !== undefined) kept.add(current);
+    try {
+      kept.add(this.rollbackTarget(name));
+    } catch {
+      // no earlier version to roll back to
+    }
+    const deleted: string[] = [];
+    for (const v of versions) {
+      if (kept.has(v)) continue;
+      // Re-read the pointer right before deleting: a promotion in another process may have just named it.
+      if (this.current(name) === v) continue;
+      rmSync(join(this.root, name, v), { recursive: true, force: true });
+      deleted.push(v);
+    }
+    return deleted;
   }
 
   private setCurrent(name: string, record: HistoryRecord): void {
@@ -325,4 +352,10 @@ function listDir(dir: string): string[] {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
     throw e;
   }
+}
+
+/** The width of a model's input row (its first input's last dimension). */
+export function inputWidthOf(model: tf.LayersModel): number {
+  const shape = model.inputs[0].shape;
+  return shape[shape.length - 1] ?? NaN;
 }

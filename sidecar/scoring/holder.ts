@@ -44,8 +44,12 @@ interface Slot {
   retired: boolean;
 }
 
-/** Who moved the pointer, for the log and (later) the model event. */
-export type Actor = "cli" | "api" | "schedule" | "webhook";
+/** Who moved the pointer, for the log, the registry history and the model event: a kind, or a kind and a user. */
+export type Actor = "cli" | "api" | "schedule" | "webhook" | { kind: "cli" | "api" | "schedule" | "webhook"; user?: string };
+
+function actorOf(a: Actor): { kind: string; user?: string } {
+  return typeof a === "string" ? { kind: a } : a;
+}
 
 export class ModelHolder {
   readonly name = "model";
@@ -153,13 +157,13 @@ export class ModelHolder {
       const loaded = await this.verify(version);
       let record: HistoryRecord;
       try {
-        record = this.registry.promote(this.opts.name, loaded.version);
+        record = this.registry.promote(this.opts.name, loaded.version, actorOf(actor));
       } catch (e) {
         await loaded.close();
         throw e;
       }
       this.install(loaded);
-      logEvent("model_promoted", { model: this.opts.name, from: record.from, to: record.to, actor });
+      logEvent("model_promoted", { model: this.opts.name, from: record.from, to: record.to, actor: actorOf(actor).kind });
       return record;
     });
   }
@@ -171,13 +175,13 @@ export class ModelHolder {
       const loaded = await this.verify(target);
       let record: HistoryRecord;
       try {
-        record = this.registry.rollback(this.opts.name);
+        record = this.registry.rollback(this.opts.name, actorOf(actor));
       } catch (e) {
         await loaded.close();
         throw e;
       }
       this.install(loaded);
-      logEvent("model_promoted", { model: this.opts.name, from: record.from, to: record.to, actor, rollback: true });
+      logEvent("model_promoted", { model: this.opts.name, from: record.from, to: record.to, actor: actorOf(actor).kind, rollback: true });
       return record;
     });
   }

@@ -1,7 +1,8 @@
 /**
  * The composition root: builds the sidecar's long-lived components from config and runs their lifecycle.
  *
- *     model holder → risk sink → run sink → Splunk/HEC connection → API → scoring schedule
+ *     model holder → risk sink → run sink → model-event sink → Splunk/HEC connection → retraining → API →
+ *     scoring schedule → retraining schedule
  *
  * Started in that order (downstream first) and stopped in reverse (upstream first: stop ticking and let the
  * run in flight finish, close the API, flush and close the sinks, release the model). Only the CLI exits the
@@ -19,13 +20,18 @@ import { ModelHolder } from "../scoring/holder.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { startBackend } from "../tf/start.ts";
+import { ModelEventLog } from "../training/model-events.ts";
+import { Retrainer } from "../training/retrainer.ts";
 import { Components, type Component } from "./component.ts";
-import { wire, type Wiring } from "./wiring.ts";
+import { retrainSpec, wire, type Wiring } from "./wiring.ts";
 
 export class Sidecar {
   readonly model: ModelHolder;
   readonly scoring: ScoringJob;
   readonly scheduler: Scheduler;
+  /** One retraining at a time; the API's `POST /api/v1/retrain` calls `retrainer.trigger`. */
+  readonly retrainer: Retrainer;
+  readonly retrainScheduler: Scheduler | undefined;
   private readonly wiring: Wiring;
   private api: ApiServer | undefined;
   private components: Components | undefined;
@@ -58,6 +64,7 @@ export class Sidecar {
       minRiskScore: config.sink.min_risk_score,
       destination: wiring.destination,
       lagSeconds: wiring.lagSeconds,
+      driftThreshold: config.retrain.drift_threshold,
       out,
     });
     this.scheduler = new Scheduler({
@@ -67,6 +74,32 @@ export class Sidecar {
       job: () => this.scoring.runAll(),
       runOnStart: config.schedule.run_on_start,
     });
+    const modelSink = wiring.modelSink;
+    this.retrainer = new Retrainer({
+      name: config.model.name,
+      registryDir: config.model.registry_dir,
+      backend: config.model.backend,
+      spec: (data) => retrainSpec(config, data),
+      rule: { metric: config.retrain.metric, tolerance: config.retrain.tolerance, benignHighTolerance: config.retrain.benign_high_tolerance },
+      promote: (version, actor) => this.model.promote(version, actor),
+      events: new ModelEventLog(config.model.registry_dir, async (e) => {
+        const sent = await modelSink.send([{ ...e }]);
+        const flushed = sent.kind === "success" ? await modelSink.flush() : sent;
+        if (flushed.kind !== "success") throw new Error(flushed.reason);
+      }),
+      keepVersions: config.retrain.keep_versions,
+    });
+    const retrainCron = config.schedule.retrain_cron;
+    this.retrainScheduler = retrainCron
+      ? new Scheduler({
+          name: "retraining",
+          cron: retrainCron,
+          key: "schedule.retrain_cron",
+          job: async () => {
+            await this.retrainer.run({ actor: { kind: "schedule" }, trigger: retrainCron });
+          },
+        })
+      : undefined;
   }
 
   /** Why scoring cannot happen right now, or null. */
@@ -83,7 +116,8 @@ export class Sidecar {
       reason,
       model: this.model.status(),
       ...this.scoring.status(),
-      schedule: { scoring: this.scheduler.status() },
+      retrain: this.retrainer.status(),
+      schedule: { scoring: this.scheduler.status(), ...(this.retrainScheduler ? { retraining: this.retrainScheduler.status() } : {}) },
     };
   }
 
@@ -94,13 +128,17 @@ export class Sidecar {
   async start(opts: { once?: boolean } = {}): Promise<boolean> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     await startBackend(this.config.model.backend);
-    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()];
+    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink)];
+    if (this.wiring.modelSink !== this.wiring.runSink) parts.push(named("model-event sink", this.wiring.modelSink));
+    parts.push(this.connection());
     if (!opts.once) {
+      parts.push(this.retrainer);
       if (this.config.api.enabled) {
         this.api = new ApiServer(this.config.api.host, this.config.api.port, this);
         parts.push(this.api);
       }
       parts.push(this.scheduler);
+      if (this.retrainScheduler) parts.push(this.retrainScheduler);
     }
     this.components = new Components(parts);
     await this.components.start();

@@ -5,14 +5,17 @@
  * module besides `sidecar.ts` that knows the concrete classes and reads config for them.
  */
 import type { Config } from "../config/schema.ts";
-import { RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import { MODEL_SOURCETYPE, RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
+import type { RetrainDataSpec, RetrainSpec } from "../training/retrain-job.ts";
+import { TrainingDataError } from "../training/data.ts";
 import type { EventSource } from "../sources/source.ts";
 import type { RunRecord } from "../pipeline/scoring-job.ts";
 import { FileSink } from "../sinks/file.ts";
-import { HecSink, hecSinkOptions } from "../sinks/hec.ts";
+import { HecSink } from "../sinks/hec/sink.ts";
 import type { Sink } from "../sinks/sink.ts";
 import { checkSplunk, explainFailure } from "../splunk/check.ts";
-import { connectionOptions, SplunkClient } from "../splunk/sdk.ts";
+import { SplunkClient } from "../splunk/sdk.ts";
+import { connectionOptions, hecSinkOptions } from "./options.ts";
 import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
@@ -23,6 +26,11 @@ export interface Wiring {
   sources(fields: readonly string[], now: () => number): EventSource[];
   sink: Sink<RiskEvent>;
   runSink: Sink<RunRecord>;
+  /**
+   * Where `soc_assistant:model` events go: the run sink itself for files (the body's `sourcetype` tells them
+   * apart), a HEC sink with sourcetype `soc_assistant:model` for Splunk.
+   */
+  modelSink: Sink<RunRecord>;
   /** Null when Splunk and HEC (as configured) answer; otherwise the reason and what to do. */
   check(): Promise<string | null>;
   /** The fields a file input provides (to refuse a model it cannot satisfy); undefined for Splunk. */
@@ -42,14 +50,13 @@ export function wire(config: Config): Wiring {
   // One client for everything that talks to splunkd: the source and, with hec.create_index, index creation.
   const splunkConf = src.type === "splunk" ? src.splunk : sink.type === "splunk_hec" ? sink.index_admin : null;
   const client = splunkConf ? new SplunkClient(connectionOptions(splunkConf)) : undefined;
-  if (splunkConf && client?.tlsVerificationOff) logEvent("tls_verification_off", { url: splunkConf.url, key: "splunk.verify_tls" });
   const hec = sink.type === "splunk_hec" ? sink.hec : undefined;
-  if (hec && !hec.verify_tls && hec.url.startsWith("https:")) logEvent("tls_verification_off", { url: hec.url, key: "hec.verify_tls" });
 
   const riskSink: Sink<RiskEvent> = hec ? new HecSink<RiskEvent>(hecSinkOptions(hec)) : new FileSink<RiskEvent>(sink.file.path);
   const runSink: Sink<RunRecord> = hec
     ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: RUN_SOURCETYPE }))
     : new FileSink<RunRecord>(sink.file.runs_path);
+  const modelSink: Sink<RunRecord> = hec ? new HecSink<RunRecord>(hecSinkOptions<RunRecord>(hec, { sourcetype: MODEL_SOURCETYPE })) : runSink;
   let indexReady = !(sink.type === "splunk_hec" && sink.index_admin);
   let checkedIndex = false;
 
@@ -60,9 +67,10 @@ export function wire(config: Config): Wiring {
     },
     sink: riskSink,
     runSink,
+    modelSink,
     async check() {
       if (src.type === "splunk") {
-        const r = await checkSplunk(src.splunk);
+        const r = await checkSplunk(connectionOptions(src.splunk));
         if (!r.ok) return r.reason;
       }
       if (!hec) return null;
@@ -107,5 +115,29 @@ export function wire(config: Config): Wiring {
     close() {
       client?.close();
     },
+  };
+}
+
+/**
+ * The retraining job spec for a request's data, or for the configured `retrain.data` when the request names
+ * none. Throws a `TrainingDataError` when neither exists. Secrets are revealed here: the spec crosses into the
+ * retraining worker thread as plain data and is never logged.
+ */
+export function retrainSpec(config: Config, data: RetrainDataSpec | undefined): RetrainSpec {
+  const r = config.retrain;
+  let d = data;
+  if (!d && r.data?.type === "file") d = { kind: "file", files: r.data.file.paths, format: r.data.file.format, labelColumn: r.data.file.label_column };
+  if (!d && r.data?.type === "splunk") d = { kind: "splunk", connection: connectionOptions(r.data.splunk), search: r.data.search };
+  if (!d) throw new TrainingDataError("no training data: configure retrain.data (files or a Splunk search) or name the data in the request");
+  const fb = r.feedback.splunk;
+  return {
+    data: d,
+    feedback: fb ? { connection: connectionOptions(fb), collection: r.feedback.collection } : null,
+    registryDir: config.model.registry_dir,
+    name: config.model.name,
+    architecture: config.model.architecture,
+    training: { ...config.model.training, epochs: r.epochs ?? config.model.training.epochs },
+    holdoutFraction: r.holdout_fraction,
+    minRows: r.min_rows,
   };
 }

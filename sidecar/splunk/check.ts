@@ -3,7 +3,7 @@
  * when that fails. Used by `GET /readyz` and at startup; it never throws.
  */
 import { SplunkError } from "./errors.ts";
-import { connectionOptions, SplunkClient, type SplunkConfig, type SplunkConnectionOptions } from "./sdk.ts";
+import { SplunkClient, type SplunkConnectionOptions } from "./sdk.ts";
 
 export type SplunkCheck = { ok: true; version: string } | { ok: false; reason: string };
 
@@ -30,11 +30,11 @@ export function explainFailure(e: unknown, c: Pick<SplunkConnectionOptions, "url
 }
 
 /**
- * Logs in and reads server/info with the `splunk` config. `{ok: true, version}` or `{ok: false, reason}` with
- * the reason saying what to do (host/port/firewall, credentials or token, ca_file). One attempt, no retries.
+ * Logs in and reads server/info. `{ok: true, version}` or `{ok: false, reason}` with the reason saying what
+ * to do (host/port/firewall, credentials or token, ca_file). One attempt (policy `splunkd.login`): the next
+ * readiness tick is the retry.
  */
-export async function checkSplunk(config: SplunkConfig | SplunkConnectionOptions): Promise<SplunkCheck> {
-  const opts: SplunkConnectionOptions = "searches" in config ? connectionOptions(config) : config;
+export async function checkSplunk(opts: SplunkConnectionOptions): Promise<SplunkCheck> {
   let client: SplunkClient;
   try {
     client = new SplunkClient(opts);

@@ -2,19 +2,21 @@
  * A typed, promise-based wrapper around `splunk-sdk@2.0.2` with TLS verified by default.
  *
  * The SDK is loaded lazily (`loadSdk`), never at import time, because loading it has side effects
- * (research `splunk-rest.md` §1.2): it loads `./.env` into `process.env` (dotenv), rewrites
+ * (ADR 0010): it loads `./.env` into `process.env` (dotenv), rewrites
  * `process.env.LOG_LEVEL`, and prints `[SPLUNKD] ...` lines to the console for every message in a reply.
  * `loadSdk` snapshots `process.env` around the require and restores it exactly, and replaces the SDK's
  * logger functions (its `setLevel` would write `LOG_LEVEL` again) with a hook that drops the lines unless
  * one is set.
  *
- * `SplunkClient` owns one SDK `Service` (one session) on our own HTTP client (`http.ts`). Every method
+ * `SplunkClient` owns one SDK `Service` (one session) on our own HTTP client (`sdk-http.ts` over
+ * `http/transport.ts`). Every method
  * rejects with a `SplunkError` carrying Splunk's message text, the status and a kind (auth, retryable,
  * permanent). With username and password the SDK logs in again once when a session key expires (401).
  */
 import { createRequire } from "node:module";
+import { Transport } from "../http/transport.ts";
 import { toSplunkError, type ErrorContext, SplunkError } from "./errors.ts";
-import { createSdkHttp, Transport } from "./http.ts";
+import { createSdkHttp } from "./sdk-http.ts";
 import type { SdkJob, SdkJobProperties, SdkModule, SdkResultsJson, SdkService } from "./types.ts";
 
 let loaded: SdkModule | undefined;
@@ -59,7 +61,7 @@ export interface SplunkConnectionOptions {
   url: string;
   auth: SplunkAuth;
   caFile?: string;
-  /** Default true. False is a choice the caller logs (`tls_verification_off`). */
+  /** Default true. False is logged once per origin by the transport (`tls_verification_off`). */
   verifyTls?: boolean;
   /** Idle timeout per HTTP request, ms. */
   timeoutMs: number;
@@ -67,24 +69,6 @@ export interface SplunkConnectionOptions {
   app?: string;
   /** Version to assume before server/info is read (token auth reads it in `connect`). */
   version?: string;
-}
-
-/** The validated `splunk` section of the config. */
-export type { SplunkConfig } from "../config/schema.ts";
-import type { SplunkConfig } from "../config/schema.ts";
-
-/** The connection options of a validated `splunk` config section (a token wins over username/password). */
-export function connectionOptions(config: SplunkConfig): SplunkConnectionOptions {
-  return {
-    url: config.url,
-    auth: config.token
-      ? { kind: "token", token: config.token.reveal() }
-      : { kind: "password", username: config.username ?? "", password: config.password?.reveal() ?? "" },
-    caFile: config.ca_file,
-    verifyTls: config.verify_tls,
-    timeoutMs: config.timeout_ms,
-    app: config.app,
-  };
 }
 
 /** A search job. */
@@ -126,8 +110,6 @@ export class SplunkClient {
   /** The scheme://host:port Splunk is reached at. */
   readonly url: string;
   readonly service: SdkService;
-  /** True when certificate verification is off (`verify_tls: false`): the caller must log it. */
-  readonly tlsVerificationOff: boolean;
   private readonly transport: Transport;
   private readonly options: SplunkConnectionOptions;
   private connecting: Promise<string> | undefined;
@@ -138,8 +120,16 @@ export class SplunkClient {
     if (u.protocol !== "https:" && u.protocol !== "http:") throw new Error(`splunk.url must start with https:// or http://, got ${options.url}`);
     this.url = `${u.protocol}//${u.host}`;
     this.options = options;
-    this.transport = new Transport({ caFile: options.caFile, verifyTls: options.verifyTls, timeoutMs: options.timeoutMs });
-    this.tlsVerificationOff = u.protocol === "https:" && !this.transport.verifyTls;
+    this.transport = new Transport({
+      caFile: options.caFile,
+      caFileKey: "splunk.ca_file",
+      verifyTls: options.verifyTls,
+      verifyTlsKey: "splunk.verify_tls",
+      idleTimeoutMs: options.timeoutMs,
+      maxSockets: 4,
+      // A results page is as large as page_size makes it; its size is bounded there.
+      maxReplyBytes: Infinity,
+    });
     const sdk = loadSdk();
     const port = u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80;
     const auth = options.auth;
@@ -277,7 +267,6 @@ export class SplunkClient {
     }
   }
 
-  /** GET server/info (after `connect`): Splunk's version and server name. */
   /** Whether an index exists (`GET data/indexes/<name>`: 404 means no). */
   async indexExists(name: string): Promise<boolean> {
     await this.connect();
@@ -290,6 +279,7 @@ export class SplunkClient {
     }
   }
 
+  /** GET server/info (after `connect`): Splunk's version and server name. */
   async serverInfo(): Promise<{ version: string; serverName: string }> {
     await this.connect();
     const r = await this.call("read server/info", () => this.service.get("/services/server/info", {}));

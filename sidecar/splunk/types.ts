@@ -1,6 +1,6 @@
 /**
- * Declarations for the subset of `splunk-sdk@2.0.2` the sidecar uses (the package ships no typings; research
- * `splunk-rest.md` §1 and §8). Only `sdk.ts` and `http.ts` touch these types; the rest of the sidecar sees
+ * Declarations for the subset of `splunk-sdk@2.0.2` the sidecar uses (the package ships no typings; ADR 0010
+ * and the SDK's lib/ sources). Only `sdk.ts` and `sdk-http.ts` touch these types; the rest of the sidecar sees
  * `SplunkClient` and `SplunkError`.
  *
  * Contracts read from the SDK source (lib/http.js, lib/context.js, lib/service.js):
@@ -66,7 +66,7 @@ export interface SdkServiceOptions {
   timeout?: number;
 }
 
-/** `Job.properties()`: `entry[0].content` of GET search/jobs/{sid} (research §3.2). */
+/** `Job.properties()`: `entry[0].content` of GET search/jobs/{sid} (Splunk REST API reference, search/jobs/{search_id}). */
 export interface SdkJobProperties {
   sid?: string;
   dispatchState?: "QUEUED" | "PARSING" | "RUNNING" | "FINALIZING" | "DONE" | "FAILED" | "PAUSED";
@@ -81,7 +81,7 @@ export interface SdkJobProperties {
   [key: string]: unknown;
 }
 
-/** `output_mode=json` results page (research §3.3): every value a string, multivalue fields arrays. */
+/** `output_mode=json` results page (Splunk REST API reference, search/jobs/{search_id}/results): every value a string, multivalue fields arrays. */
 export interface SdkResultsJson {
   preview?: boolean;
   init_offset?: number;
@@ -137,7 +137,7 @@ export interface SdkService {
   getJob(sid: string): Promise<SdkJob>;
   jobs(): SdkJobs;
   indexes(): SdkIndexes;
-  /** Always pass every argument positionally (research §7: arg-shuffling bugs). */
+  /** Always pass every argument positionally (the SDK shuffles arguments when some are omitted, lib/service.js). */
   oneshotSearch(query: string, params: Record<string, string | number>, namespace: null, responseTimeout: number): Promise<unknown>;
   disableV2SearchApi(): boolean;
 }

@@ -12,7 +12,6 @@ const EVENTS = {
   model_loaded: ["info", "Model loaded from the registry and verified; it scores from the next run."],
   model_promoted: ["info", "The registry pointer moved to a verified version (promotion or rollback)."],
   component_failed: ["error", "A component failed to stop cleanly; shutdown continues with the others."],
-  run_started: ["debug", "Scoring run started."],
   run_finished: ["info", "Scoring run finished."],
   run_failed: ["error", "Scoring run failed; the checkpoint was not advanced and the next run retries the window."],
   run_event_failed: ["error", "The run event could not be written; the run itself completed."],
@@ -29,6 +28,14 @@ const EVENTS = {
   not_ready: ["warn", "Not ready: scoring waits until this is fixed; the next tick checks again."],
   became_ready: ["info", "Ready: Splunk and HEC answer."],
   sink_dropped: ["warn", "The sink dropped events it could not deliver (malformed for HEC); they are counted in the run event."],
+  model_event: ["info", "A retraining decision, promotion or rollback was recorded."],
+  model_event_failed: ["error", "A model event could not be sent to the sink; the registry's events.jsonl still holds it."],
+  retrain_started: ["info", "Retraining started."],
+  retrain_refused: ["warn", "A retraining was asked for while one is running; it was refused."],
+  retrain_finished: ["info", "Retraining finished."],
+  retrain_failed: ["error", "Retraining failed; nothing changed."],
+  versions_pruned: ["info", "Old model versions were deleted (registry retention)."],
+  drift_detected: ["warn", "The scored data drifted from the training data; retraining is suggested."],
 } as const satisfies Record<string, readonly ["error" | "warn" | "info" | "debug", string]>;
 
 export type LogEventName = keyof typeof EVENTS;

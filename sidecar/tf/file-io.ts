@@ -5,28 +5,16 @@
  * Format: byte-for-byte what tfjs-node's `file://` handler writes (`weightsManifest: [{paths: ["weights.bin"],
  * weights}]`, the weights concatenated in manifest order), so either can load what the other saved.
  *
- * Writes are atomic per file (temporary file in the same directory, fsync, rename), weights first and
+ * Writes are atomic per file (`fs/atomic.ts`: temporary file in the same directory, fsync, rename), weights first and
  * `model.json` last: a reader never sees a `model.json` whose weights are not fully on disk.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { writeFileAtomic } from "../fs/atomic.ts";
 import * as tf from "./index.ts";
 
 export const MODEL_JSON = "model.json";
 export const WEIGHTS_BIN = "weights.bin";
-
-/** Writes `data` to `path` atomically: a temporary file in the same directory, fsync, rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  const fd = openSync(tmp, "w");
-  try {
-    writeFileSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 const BYTES_PER_ELEMENT: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 

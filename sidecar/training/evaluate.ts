@@ -6,8 +6,6 @@ import type { Calibration, Metrics } from "../registry/metadata.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
 import { calibrate, CALIBRATION_EPS } from "../scoring/scorer.ts";
 
-export { calibrate } from "../scoring/scorer.ts";
-
 /** Σ log-loss of sigmoid(a·z + b) against the targets, computed without overflow. */
 function plattLoss(z: Float64Array, t: Float64Array, a: number, b: number): number {
   let loss = 0;

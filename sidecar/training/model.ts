@@ -52,11 +52,6 @@ export function buildModel(inputWidth: number, arch: ArchitectureConfig = DEFAUL
   return model;
 }
 
-/** The width of a model's input row (its first input's last dimension). */
-export function inputWidthOf(model: tf.LayersModel): number {
-  const shape = model.inputs[0].shape;
-  return shape[shape.length - 1] ?? NaN;
-}
 
 /**
  * Raw model outputs for `rows` row-major rows of `width` values, computed `batchSize` rows at a time in

@@ -25,7 +25,6 @@ import { stratifiedSplit } from "./split.ts";
 import { predictRaw } from "./model.ts";
 import { trainModel, type EpochProgress, type TrainResult } from "./train.ts";
 
-export { predictRaw } from "./model.ts";
 
 export interface LabeledEvent {
   fields: Fields;

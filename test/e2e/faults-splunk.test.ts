@@ -213,7 +213,7 @@ describe("the Splunk loop when Splunk misbehaves", () => {
   it("a search slower than a second: one run catches up to the tick's start and stops, no chase after the clock", { timeout: 30_000 }, () => withEmulator({}, slowSearches));
   it("(k) a certificate the CA does not sign is refused: not ready, the reason names ca_file", async () => {
     await untrustedCertificate({ tls: UNTRUSTED_TLS }, /Splunk at https:\/\/127\.0\.0\.1:\d+ presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set splunk\.ca_file/);
-    await untrustedCertificate({ hecTls: UNTRUSTED_TLS }, /HEC at https:\/\/127\.0\.0\.1:\d+ .*certificate was refused.*set hec\.ca_file/);
+    await untrustedCertificate({ hecTls: UNTRUSTED_TLS }, /HEC at https:\/\/127\.0\.0\.1:\d+ .*presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set hec\.ca_file/);
   });
 
   after(async () => {

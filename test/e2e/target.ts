@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { createServer } from "node:net";
 import { createEmulator, type Emulator, type EmulatorOptions } from "../../emulator/index.ts";
 import { SplunkClient, type SplunkConnectionOptions } from "../../sidecar/splunk/sdk.ts";
-import { Transport } from "../../sidecar/splunk/http.ts";
+import { Transport } from "../../sidecar/http/transport.ts";
 import { CA_FILE, TLS } from "../splunk/target.ts";
 
 export { CA_FILE, TLS, UNTRUSTED_TLS } from "../splunk/target.ts";
@@ -152,7 +152,7 @@ export function realTarget(env: NodeJS.ProcessEnv = process.env): Target {
     now: Date.now,
     async seed(rows, o) {
       const client = new SplunkClient(connection(t));
-      const transport = new Transport({ caFile: t.caFile, verifyTls: t.verifyTls, timeoutMs: 30_000 });
+      const transport = new Transport({ caFile: t.caFile, verifyTls: t.verifyTls, timeoutMs: 30_000, maxReplyBytes: Infinity });
       try {
         await client.createIndex(t.index);
         const base = t.hecUrl.replace(/\/services\/collector.*$/, "").replace(/\/+$/, "");
@@ -163,8 +163,8 @@ export function realTarget(env: NodeJS.ProcessEnv = process.env): Target {
             .map((r) => JSON.stringify({ time: r.time, index: t.index, sourcetype: o.sourcetype, source: o.source, host: "sensor-1", event: r.raw }))
             .join("\n");
           const headers = { Authorization: `Splunk ${t.hecToken}`, "X-Splunk-Request-Channel": channel, "Content-Type": "application/json" };
-          const r = await transport.request(`${base}/services/collector/event`, "POST", headers, body);
-          if (r.status !== 200) throw new Error(`HEC answered ${r.status} while seeding: ${r.text}`);
+          const r = await transport.request(`${base}/services/collector/event`, { method: "POST", headers, body });
+          if (r.status !== 200) throw new Error(`HEC answered ${r.status} while seeding: ${r.body.toString()}`);
         }
         const spl = `search index=${t.index} source="${o.source}" | stats count`;
         for (let i = 0; i < 120; i++) {

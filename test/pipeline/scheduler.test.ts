@@ -60,9 +60,14 @@ describe("Scheduler", () => {
     assert.throws(() => new Scheduler({ name: "scoring", cron: "every minute", key: "schedule.scoring_cron", job: () => Promise.resolve() }), /schedule\.scoring_cron/);
   });
 
-  it("shutdown is idempotent and safe without start", async () => {
-    const s = new Scheduler({ name: "scoring", cron: "* * * * *", key: "schedule.scoring_cron", job: () => Promise.resolve() });
+  it("shutdown is idempotent and safe without start, and nothing runs after it", async () => {
+    let calls = 0;
+    const s = new Scheduler({ name: "scoring", cron: "* * * * * *", key: "schedule.scoring_cron", job: () => Promise.resolve(void calls++), runOnStart: true });
     await s.shutdown();
     await s.shutdown();
+    await s.start();
+    await s.tick();
+    assert.equal(calls, 0, "neither start nor a tick runs the job after shutdown");
+    assert.deepEqual({ runs: s.status().runs, running: s.status().running, next: s.status().next_run }, { runs: 0, running: false, next: null });
   });
 });

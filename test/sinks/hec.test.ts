@@ -8,10 +8,26 @@ import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import { Secret } from "../../sidecar/config/secret.ts";
 import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/index.ts";
-import { HecSink, hecSinkOptions, type HecSinkOptions } from "../../sidecar/sinks/hec.ts";
+import { hecSinkOptions } from "../../sidecar/service/options.ts";
+import { HecSink, type HecSinkOptions } from "../../sidecar/sinks/hec/sink.ts";
 import { ACK_TOKEN, captureServer, idCounts, indexed, INDEX, NOACK_TOKEN, riskEvent, riskEvents } from "./hec-helpers.ts";
 
 const EVENT_PATH = "/services/collector/event";
+
+/** Runs `fn` and returns its value with the lines written to stderr (where the log goes) meanwhile. */
+async function stderrOf<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
+  const lines: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    lines.push(String(chunk));
+    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stderr.write;
+  try {
+    return { value: await fn(), lines };
+  } finally {
+    process.stderr.write = write;
+  }
+}
 const ACK_PATH = "/services/collector/ack";
 
 describe("HecSink against the emulator", () => {
@@ -206,7 +222,14 @@ describe("HecSink against the emulator", () => {
     events[2] = { ...events[2], _time: Number.NaN }; // serializes as "time":null: code 6
     events[7] = { ...events[7], _time: Number.NaN };
     assert.deepEqual(await s.send(events), { kind: "success" });
-    assert.deepEqual(await s.flush(), { kind: "success" });
+    const logged = await stderrOf(() => s.flush());
+    assert.deepEqual(logged.value, { kind: "success", dropped: 2 }, "flush reports the drops, for the run report");
+    const warnings = logged.lines.filter((l) => l.includes("The sink dropped events"));
+    assert.equal(warnings.length, 1, "one sink_dropped line per flush");
+    assert.match(warnings[0]!, /WARN .* dropped=2 .*by_reason=\{"code 6: Invalid data format":2\}/);
+    const again = await stderrOf(() => s.flush());
+    assert.deepEqual(again.value, { kind: "success" }, "drops are reported once");
+    assert.equal(again.lines.filter((l) => l.includes("The sink dropped events")).length, 0);
 
     const rows = indexed(emu, run);
     const good = events.filter((_, i) => i !== 2 && i !== 7).map((e) => e.event_id);
@@ -218,10 +241,11 @@ describe("HecSink against the emulator", () => {
     const c = s.counters();
     assert.equal(c.events_dropped, 2);
     assert.deepEqual(c.dropped_by_reason, { "code 6: Invalid data format": 2 });
-    assert.deepEqual(s.dropSamples, [
+    const samples = [
       { reason: "code 6: Invalid data format", event_id: events[2].event_id },
       { reason: "code 6: Invalid data format", event_id: events[7].event_id },
-    ]);
+    ];
+    assert.ok(warnings[0]!.includes(`samples=${JSON.stringify(samples)}`), "the warning names the dropped events");
     assert.equal(c.events_sent, 8);
     assert.equal(c.events_accepted_unacked, 6, "events 0-1 and 3-6 came back in 400 replies, which carry no ackId");
     assert.equal(c.events_acknowledged, 2);
@@ -325,7 +349,7 @@ describe("HecSink against the emulator", () => {
     assert.deepEqual(await s.send([riskEvent("x", 1)]), { kind: "failure", reason: "the HEC sink is shut down" });
     assert.equal(posts().length, 0);
     const bad = new HecSink({ url: emu.hecUrl, token: new Secret(ACK_TOKEN), index: INDEX, caFile: "/nonexistent/ca.pem" });
-    await assert.rejects(bad.start(), /cannot read the CA file \/nonexistent\/ca\.pem/);
+    await assert.rejects(bad.start(), /^Error: hec\.ca_file \/nonexistent\/ca\.pem cannot be read: ENOENT/);
   });
 });
 

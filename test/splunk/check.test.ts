@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { configSchema } from "../../sidecar/config/schema.ts";
+import { connectionOptions } from "../../sidecar/service/options.ts";
 import { checkSplunk } from "../../sidecar/splunk/check.ts";
 import { CA_FILE, emulatorTarget, UNTRUSTED_TLS, type SplunkTarget } from "./target.ts";
 
@@ -32,13 +33,13 @@ describe("checkSplunk", () => {
     assert.deepEqual(await checkSplunk(target.connection("token")), { ok: true, version: "9.1.2" });
   });
 
-  it("takes the validated splunk config section (secrets included)", async () => {
+  it("works with the options the composition root builds from the splunk config section (secrets included)", async () => {
     const config = configSchema.parse({
       source: { type: "splunk" },
       splunk: { url: target.url, username: "admin", password: "changeme", ca_file: CA_FILE, searches: [{ name: "conn", query: "index=netflow" }] },
     });
     assert.ok(config.source.type === "splunk");
-    assert.deepEqual(await checkSplunk(config.source.splunk), { ok: true, version: "9.1.2" });
+    assert.deepEqual(await checkSplunk(connectionOptions(config.source.splunk)), { ok: true, version: "9.1.2" });
   });
 
   it("says to check username and password on a 401 at login", async () => {

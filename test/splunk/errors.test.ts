@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { classifyStatus, SplunkError, toSplunkError, withRetry, type SplunkErrorKind } from "../../sidecar/splunk/errors.ts";
+import { splunkErrorKind, SplunkError, toSplunkError, withRetry, type SplunkErrorKind } from "../../sidecar/splunk/errors.ts";
 
 const ctx = { url: "https://splunk.example.com:8089", caFile: "/etc/soc/ca.pem", action: "create the search job" };
 const reply = (status: number, text?: string, headers: Record<string, string> = {}) => ({
@@ -16,6 +16,7 @@ describe("Splunk error classification", () => {
     [401, "auth", "session or token refused"],
     [403, "permanent", "a capability is missing"],
     [404, "permanent", "unknown endpoint or sid"],
+    [408, "retryable", "request timeout (a proxy's)"],
     [409, "permanent", "conflict"],
     [429, "retryable", "rate limited"],
     [500, "permanent", "splunkd's internal error for this request"],
@@ -27,7 +28,7 @@ describe("Splunk error classification", () => {
   ];
   for (const [status, kind, why] of table) {
     it(`classifies ${status} as ${kind} (${why})`, () => {
-      assert.equal(classifyStatus(status), kind);
+      assert.equal(splunkErrorKind(status), kind);
     });
   }
 
@@ -69,8 +70,11 @@ describe("Splunk error classification", () => {
     );
   });
 
-  it("reads Retry-After from a 503", () => {
+  it("reads Retry-After from a 503, in seconds or as an HTTP date", () => {
     assert.equal(toSplunkError(reply(503, "busy", { "retry-after": "7" }), ctx).retryAfterMs, 7000);
+    const at = new Date(Date.now() + 60_000).toUTCString();
+    const ms = toSplunkError(reply(429, "slow down", { "retry-after": at }), ctx).retryAfterMs ?? -1;
+    assert.ok(ms > 55_000 && ms <= 60_000, `${ms} ms`);
   });
 
   it("turns the SDK's string rejections into permanent errors", () => {
@@ -87,6 +91,7 @@ describe("withRetry", () => {
     let calls = 0;
     const delays: number[] = [];
     const v = await withRetry(
+      "splunkd.dispatch",
       () => {
         calls++;
         if (calls < 3) return Promise.reject(new SplunkError("busy", "retryable", 503));
@@ -103,7 +108,7 @@ describe("withRetry", () => {
     for (const kind of ["auth", "permanent"] as const) {
       let calls = 0;
       await assert.rejects(
-        withRetry(() => {
+        withRetry("splunkd.dispatch", () => {
           calls++;
           return Promise.reject(new SplunkError("no", kind, kind === "auth" ? 401 : 400));
         }, noSleep),
@@ -116,12 +121,26 @@ describe("withRetry", () => {
   it("gives up after the last attempt with the last error", async () => {
     let calls = 0;
     await assert.rejects(
-      withRetry(() => {
+      withRetry("splunkd.results", () => {
         calls++;
         return Promise.reject(new SplunkError(`busy ${calls}`, "retryable", 503));
       }, { ...noSleep, attempts: 4 }),
       /busy 4/,
     );
     assert.equal(calls, 4);
+  });
+
+  it("makes the policy's 6 attempts by default, and does not retry a splunkd 500", async () => {
+    let calls = 0;
+    await assert.rejects(withRetry("splunkd.job_poll", () => Promise.reject(new SplunkError(`busy ${++calls}`, "retryable", 503)), noSleep), /busy 6/);
+    calls = 0;
+    await assert.rejects(withRetry("splunkd.dispatch", () => Promise.reject(new SplunkError(`oops ${++calls}`, "permanent", 500)), noSleep), /oops 1/);
+  });
+
+  it("tries a readiness or cleanup call once", async () => {
+    for (const endpoint of ["splunkd.login", "splunkd.job_remove", "splunkd.index"] as const) {
+      let calls = 0;
+      await assert.rejects(withRetry(endpoint, () => Promise.reject(new SplunkError(`busy ${++calls}`, "retryable", 503)), noSleep), /busy 1/);
+    }
   });
 });

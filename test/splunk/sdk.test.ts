@@ -23,7 +23,6 @@ function clientTests(getTarget: () => SplunkTarget): void {
     const c = client("password");
     const version = await c.connect();
     assert.match(version, /^\d+\.\d+/);
-    assert.equal(c.tlsVerificationOff, false);
     const emu = target.emulator;
     if (emu) {
       assert.equal(version, "9.4.3");
@@ -180,14 +179,21 @@ describe("SplunkClient TLS", () => {
     }
   });
 
-  it("accepts it only with verify_tls false, and says so for the caller to log", async () => {
+  it("accepts it only with verify_tls false, and logs that once for the server", async () => {
     const c = new SplunkClient(conn({ verifyTls: false }));
+    const lines: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
     try {
-      assert.equal(c.tlsVerificationOff, true);
       assert.equal(await c.connect(), "9.4.3");
+      await c.serverInfo();
     } finally {
+      process.stderr.write = write;
       c.close();
     }
+    const off = lines.filter((l) => l.includes("TLS certificate verification is OFF"));
+    assert.equal(off.length, 1, "one line for all the requests to this server");
+    assert.match(off[0]!, /WARN .* key=splunk\.verify_tls/);
   });
 
   it("fails at construction when the CA file cannot be read", () => {

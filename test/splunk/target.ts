@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { createEmulator, type Emulator, type EmulatorOptions } from "../../emulator/index.ts";
 import type { SplunkAuth, SplunkConnectionOptions } from "../../sidecar/splunk/sdk.ts";
 import { SplunkClient } from "../../sidecar/splunk/sdk.ts";
-import { Transport } from "../../sidecar/splunk/http.ts";
+import { Transport } from "../../sidecar/http/transport.ts";
 
 export const CA_FILE = "test/fixtures/tls/ca.pem";
 export const TLS = { cert: readFileSync("test/fixtures/tls/server.pem"), key: readFileSync("test/fixtures/tls/server-key.pem") };
@@ -99,15 +99,15 @@ export function realTarget(): SplunkTarget | undefined {
     async seed(events) {
       // receivers/simple, one request per sourcetype; then wait until the search sees them all.
       const client = new SplunkClient(t.connection());
-      const transport = new Transport({ caFile: t.caFile, verifyTls: t.verifyTls, timeoutMs: 30_000 });
+      const transport = new Transport({ caFile: t.caFile, verifyTls: t.verifyTls, timeoutMs: 30_000, maxReplyBytes: Infinity });
       try {
         await client.connect();
         const key = client.service.sessionKey ?? t.token ?? "";
         const scheme = t.password ? "Splunk" : "Bearer";
         for (const e of events) {
           const q = new URLSearchParams({ index: t.index, sourcetype: e.sourcetype ?? "_json", host: "sensor-1", source: "/var/log/zeek/conn.log" });
-          const r = await transport.request(`${client.url}/services/receivers/simple?${q}`, "POST", { Authorization: `${scheme} ${key}`, "Content-Type": "text/plain" }, e.raw);
-          if (r.status >= 300) throw new Error(`receivers/simple answered ${r.status}: ${r.text}`);
+          const r = await transport.request(`${client.url}/services/receivers/simple?${q}`, { method: "POST", headers: { Authorization: `${scheme} ${key}`, "Content-Type": "text/plain" }, body: e.raw });
+          if (r.status >= 300) throw new Error(`receivers/simple answered ${r.status}: ${r.body.toString()}`);
         }
         const want = new Set(events.map((e) => e.raw));
         for (let i = 0; i < 60; i++) {

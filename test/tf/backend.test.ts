@@ -1,10 +1,27 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../../sidecar/tf/index.ts";
+import { createRequire } from "node:module";
 import { initBackend } from "../../sidecar/tf/backend.ts";
 
+/** Whether tfjs-node is installed here (it is optional: its install downloads a native library). */
+const HAS_TFJS_NODE = (() => {
+  try {
+    createRequire(import.meta.url).resolve("@tensorflow/tfjs-node");
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
 describe("initBackend", () => {
-  it("chooses wasm under auto here and says why tensorflow was not chosen", async () => {
+  it("chooses tensorflow under auto when tfjs-node is installed", { skip: HAS_TFJS_NODE ? false : "tfjs-node is not installed here" }, async () => {
+    const choice = await initBackend("auto");
+    assert.equal(choice.backend, "tensorflow");
+    assert.deepEqual(choice.tried, [{ name: "tensorflow" }]);
+  });
+
+  it("chooses wasm under auto without tfjs-node and says why tensorflow was not chosen", { skip: HAS_TFJS_NODE ? "tfjs-node is installed here" : false }, async () => {
     const choice = await initBackend("auto");
     assert.equal(choice.backend, "wasm");
     assert.equal(tf.getBackend(), "wasm");
@@ -34,7 +51,7 @@ describe("initBackend", () => {
     assert.equal(tf.getBackend(), "cpu");
   });
 
-  it("fails with the reason when an explicit backend cannot run", async () => {
+  it("fails with the reason when tensorflow is asked for without tfjs-node", { skip: HAS_TFJS_NODE ? "tfjs-node is installed here" : false }, async () => {
     await assert.rejects(initBackend("tensorflow"), /no TensorFlow\.js backend could start \(tensorflow: @tensorflow\/tfjs-node is not installed/);
   });
 });

@@ -2,7 +2,6 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import {
   averagePrecision,
-  calibrate,
   calibrateAll,
   chooseThreshold,
   computeMetrics,
@@ -10,6 +9,7 @@ import {
   formatMetricsTable,
   rocAuc,
 } from "../../sidecar/training/evaluate.ts";
+import { calibrate } from "../../sidecar/scoring/scorer.ts";
 import { mulberry32 } from "../../sidecar/training/random.ts";
 
 const close = (a: number, b: number, eps = 1e-12) => assert.ok(Math.abs(a - b) <= eps, `${a} vs ${b}`);

@@ -2,7 +2,8 @@ import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "../../sidecar/tf/index.ts";
 import { initBackend } from "../../sidecar/tf/backend.ts";
-import { buildModel, DEFAULT_ARCHITECTURE, inputWidthOf, predictRaw } from "../../sidecar/training/model.ts";
+import { buildModel, DEFAULT_ARCHITECTURE, predictRaw } from "../../sidecar/training/model.ts";
+import { inputWidthOf } from "../../sidecar/registry/registry.ts";
 import { mulberry32 } from "../../sidecar/training/random.ts";
 
 function layerSummary(model: tf.LayersModel): string[] {

@@ -9,7 +9,8 @@ import { featurizeRows } from "../../sidecar/features/featurize.ts";
 import type { TrainingConfig } from "../../sidecar/registry/metadata.ts";
 import { ModelRegistry } from "../../sidecar/registry/registry.ts";
 import { mulberry32 } from "../../sidecar/training/random.ts";
-import { predictRaw, trainFromEvents, type LabeledEvent } from "../../sidecar/training/pipeline.ts";
+import { trainFromEvents, type LabeledEvent } from "../../sidecar/training/pipeline.ts";
+import { predictRaw } from "../../sidecar/training/model.ts";
 
 const featureConfig: FeatureConfig = {
   numeric: ["duration", "bytes_out"],

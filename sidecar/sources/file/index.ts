@@ -28,7 +28,6 @@ export {
   type Format,
   type Label,
 } from "./mappings.ts";
-export { detectFormat } from "./detect.ts";
 
 export interface FileSourceOptions {
   files: string[];

@@ -21,13 +21,12 @@
  */
 import type { EventSource, SourceBatch } from "../source.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
-import type { JobHandle, SplunkClient, SplunkConfig, WaitOptions } from "../../splunk/sdk.ts";
+import type { SplunkSearchConfig } from "../../config/schema.ts";
+import type { JobHandle, SplunkClient, WaitOptions } from "../../splunk/sdk.ts";
 import type { SdkResultsJson } from "../../splunk/types.ts";
 import type { NetEvent, RejectedRow } from "../event.ts";
 import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
 import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
-
-export type SplunkSearchConfig = SplunkConfig["searches"][number];
 
 /** Default `max_count` asked of each job: results a job may hold before its window is split. */
 export const DEFAULT_MAX_RESULTS_PER_JOB = 500_000;
@@ -47,7 +46,7 @@ export interface SplunkSourceOptions {
   maxResultsPerJob?: number;
   /** Job polling (default: 250 ms growing to 2 s, 10 min deadline). */
   wait?: WaitOptions;
-  /** Backoff for retryable failures (default: 6 attempts from 0.5 s). */
+  /** Backoff timings for retryable failures (default: each endpoint's policy, `http/policy.ts`). */
   retry?: RetryPolicy;
 }
 
@@ -131,12 +130,12 @@ export class SplunkSource implements EventSource<SplunkWindow> {
 
   private async *pull(start: number, end: number, bounds: Pick<SplunkWindow, "earliest" | "latest">): AsyncGenerator<SourceBatch> {
     const client = this.client;
-    const job: JobHandle = await withRetry(() => client.createJob(this.spl, this.jobParams(start, end, bounds)), this.retry);
+    const job: JobHandle = await withRetry("splunkd.dispatch", () => client.createJob(this.spl, this.jobParams(start, end, bounds)), this.retry);
     let removed = false;
     /** The page asked for ahead of the one being processed. */
     let next: Promise<SdkResultsJson> | undefined;
     try {
-      const status = await withRetry(() => client.waitForJob(job, this.wait), this.retry);
+      const status = await withRetry("splunkd.job_poll", () => client.waitForJob(job, this.wait), this.retry);
       const capped = status.resultCount >= this.maxResults || (this.plainEventSearch && status.resultCount < status.eventCount);
       if (capped) {
         if (end - start <= 1) {
@@ -156,7 +155,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       }
       const total = status.resultCount;
       const fetch = (at: number): Promise<SdkResultsJson> => {
-        const p = withRetry(() => client.results(job, at, Math.min(this.settings.page_size, total - at), this.resultFields), this.retry);
+        const p = withRetry("splunkd.results", () => client.results(job, at, Math.min(this.settings.page_size, total - at), this.resultFields), this.retry);
         p.catch(() => undefined); // awaited in turn; a page nobody awaits (the reader stopped) must not be an unhandled rejection
         return p;
       };
