@@ -23,6 +23,7 @@ import { benignHighOrCritical, calibrateAll, chooseThreshold, computeMetrics, fi
 import { describeGrouping, foldRows, groupFolds, groupRows, type Grouping } from "./groups.ts";
 import { stratifiedSplit } from "./split.ts";
 import { predictRaw } from "./model.ts";
+import { rebaseCalibration } from "../scoring/base-rate.ts";
 import { trainModel, type EpochProgress, type TrainResult } from "./train.ts";
 
 
@@ -201,13 +202,7 @@ export function atBaseRate(c: Calibration, y: Uint8Array, baseRate: number | und
   for (let i = 0; i < y.length; i++) pos += y[i] ? 1 : 0;
   // Platt's smoothed targets: the share the fit actually saw, never exactly 0 or 1.
   const prior = (pos + 1) / (y.length + 2);
-  if (baseRate === undefined) return { ...c, prior };
-  if (!(baseRate > 0 && baseRate < 1)) throw new RangeError(`base rate must be in (0, 1), got ${baseRate}`);
-  return { ...c, b: c.b + logit(baseRate) - logit(prior), prior, base_rate: baseRate };
-}
-
-function logit(p: number): number {
-  return Math.log(p / (1 - p));
+  return baseRate === undefined ? { ...c, prior } : rebaseCalibration({ ...c, prior }, baseRate);
 }
 
 /** Figures of each validation group at `threshold`; one-class groups are flagged, not merged. */
