@@ -4,6 +4,7 @@ import { ModelRegistry } from "../registry/registry.ts";
 import { ModelHolder } from "../scoring/holder.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { openFileSource } from "../sources/file/index.ts";
+import { expandPaths } from "../sources/file/glob.ts";
 import { parse, UsageError, UserError } from "./args.ts";
 import { cliConfig } from "./common.ts";
 import { startBackend } from "../tf/start.ts";
@@ -23,7 +24,10 @@ async function verifyingHolder(config: Config, dir: string, name: string): Promi
     backend: config.model.backend,
     workers: 0,
     async checkInput(metadata) {
-      if (src.type === "file") checkInputFields(metadata, await openFileSource({ files: src.file.paths, format: src.file.format }).fields(), src.file.paths.join(", "));
+      if (src.type !== "file") return;
+      // Patterns expanded; files that do not exist now say nothing about the model (the source reports them).
+      const files = (await expandPaths(src.file.paths)).files;
+      if (files.length > 0) checkInputFields(metadata, await openFileSource({ files, format: src.file.format }).fields(), files.join(", "));
     },
   });
 }

@@ -3,6 +3,7 @@
  * the scorer (a worker pool, or the main thread when `workers` is 0) and the explainer. The version's spec is
  * checked against the fields the input provides before anything is scored.
  */
+import { CIM_NUMERIC_FIELDS } from "../contract/index.ts";
 import { compileFeaturizer, missingFields } from "../features/featurize.ts";
 import type { ModelMetadata } from "../registry/metadata.ts";
 import { ModelRegistry } from "../registry/registry.ts";
@@ -96,6 +97,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     featureSchema: metadata.feature_schema,
     threshold: metadata.threshold,
     width: spec.columns.length,
+    numericFields: [...new Set([...spec.numeric.map((n) => n.field), ...CIM_NUMERIC_FIELDS])],
     metadata,
     runtime,
     featurize,

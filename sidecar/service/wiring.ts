@@ -19,6 +19,8 @@ import { connectionOptions, hecSinkOptions } from "./options.ts";
 import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
+import { expandPaths } from "../sources/file/glob.ts";
+import { access, constants } from "node:fs/promises";
 import { logEvent } from "../telemetry/log.ts";
 
 export interface Wiring {
@@ -62,7 +64,9 @@ export function wire(config: Config): Wiring {
 
   return {
     sources(fields, now) {
-      if (src.type === "file") return [new WindowedFileSource({ files: src.file.paths, format: src.file.format })];
+      if (src.type === "file") {
+        return [new WindowedFileSource({ files: src.file.paths, format: src.file.format, checkpointEveryEvents: src.file.checkpoint_every_events })];
+      }
       return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now }));
     },
     sink: riskSink,
@@ -107,7 +111,23 @@ export function wire(config: Config): Wiring {
     },
     async inputFields() {
       if (src.type !== "file") return undefined;
-      return openFileSource({ files: src.file.paths, format: src.file.format }).fields();
+      // Only the files that can be read now: one that cannot is the file source's to report, by name; it
+      // says nothing about whether the model fits.
+      const readable: string[] = [];
+      for (const f of (await expandPaths(src.file.paths)).files) {
+        try {
+          await access(f, constants.R_OK);
+          readable.push(f);
+        } catch {
+          // reported by the source
+        }
+      }
+      if (readable.length === 0) return undefined;
+      try {
+        return await openFileSource({ files: readable, format: src.file.format }).fields();
+      } catch {
+        return undefined;
+      }
     },
     inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",
     destination: hec ? `index ${hec.index} through HEC at ${hec.url}` : sink.file.path,

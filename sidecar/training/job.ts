@@ -24,6 +24,9 @@ import { trainFromEvents } from "./pipeline.ts";
 import type { EpochProgress } from "./train.ts";
 
 export type { EpochProgress } from "./train.ts";
+/** Fewer rows of a class than this leave the validation split without that class: calibration cannot fit. */
+export const MIN_ROWS_PER_CLASS = 2;
+
 export { TrainingDataError, eventsTrainingData, fileTrainingData, type DataDescription, type TrainingData, type TrainingDataProvider } from "./data.ts";
 
 /** Picks the features from the fields the data provides and a sample of its rows (`chooseFeatures` by default). */
@@ -136,6 +139,12 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
   const negatives = events.length - positives;
   if (positives === 0 || negatives === 0) {
     throw new TrainingDataError(`training needs both classes; the data has ${negatives} benign and ${positives} attack rows`);
+  }
+  if (Math.min(positives, negatives) < MIN_ROWS_PER_CLASS) {
+    throw new TrainingDataError(
+      `training needs at least ${MIN_ROWS_PER_CLASS} rows of each class (some to train on, some to validate and calibrate on); ` +
+        `the data has ${negatives} benign and ${positives} attack rows: add labeled rows`,
+    );
   }
   const t1 = performance.now();
 

@@ -121,6 +121,17 @@ describe("runTrainingJob", () => {
     assert.equal(existsSync(join(dir, "models")), false, "nothing registered");
   });
 
+  it("refuses data with a single row of a class (nothing left to validate on) with a TrainingDataError, not a crash", async () => {
+    const dir = tmp();
+    const csv = join(dir, "two.csv");
+    writeFileSync(csv, "duration,bytes_in,bytes_out,label\n1,2,3,normal\n4,5,6,attack\n7,8,9,normal\n");
+    await assert.rejects(
+      runTrainingJob({ data: fileTrainingData({ files: [csv] }), architecture, training, registryDir: join(dir, "models"), name: "x" }),
+      (e: unknown) => e instanceof TrainingDataError && /at least 2 rows of each class .* the data has 2 benign and 1 attack rows/.test(e.message),
+    );
+    assert.equal(existsSync(join(dir, "models")), false, "nothing registered");
+  });
+
   it("reports unreadable data as a TrainingDataError", async () => {
     await assert.rejects(
       runTrainingJob({ data: fileTrainingData({ files: [join(tmp(), "missing.log")] }), architecture, training, register: false }),
