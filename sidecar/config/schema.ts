@@ -215,6 +215,12 @@ export const configSchema = z
         /** Scoring worker threads; 0 scores on the main thread. Default: cores − 1, at least 1 (the main thread reads and writes). */
         workers: z.number().int().min(0).max(64).optional(),
         explain_top_k: z.number().int().min(1).max(20).default(5),
+        /**
+         * The share of a site's events that are attacks, which the risk score assumes: training corrects the
+         * calibrated probability from the training data's attack share to this one (prior shift, ADR 0018) and
+         * records it in the model. Takes effect at the next training.
+         */
+        base_rate: z.number().gt(0).lt(1).default(0.01),
         architecture: z
           .object({
             hidden: z.array(hidden).min(1).default([
@@ -233,6 +239,16 @@ export const configSchema = z
             patience: z.number().int().min(1).default(5),
             class_weights: z.boolean().default(true),
             seed: z.number().int().default(42),
+            /**
+             * What validation holds out: whole input files (`file`: cross-validation by file, then a refit), blocks
+             * of time (`time`), random rows (`none`); `auto` tries them in that order. Default `none`: on the
+             * public captures, thresholds chosen out-of-group carried worse to a new capture (ADR 0018).
+             */
+            group_by: z.enum(["auto", "file", "time", "none"]).default("none"),
+            /** What the threshold is chosen for on validation. */
+            threshold_goal: z.enum(["balanced_accuracy", "f1", "false_positive_rate"]).default("balanced_accuracy"),
+            /** With `threshold_goal: false_positive_rate`: share of benign events allowed at or above the threshold. */
+            max_false_positive_rate: z.number().gt(0).lt(1).default(0.01),
           })
           .strict()
           .default({}),

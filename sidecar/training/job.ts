@@ -43,6 +43,8 @@ interface JobOptionsBase {
   architecture: ArchitectureConfig;
   /** `model.training` of the config (with any per-run override, e.g. `--epochs`, applied by the caller). */
   training: TrainingConfig;
+  /** `model.base_rate`: the attack share the risk score assumes (ADR 0018); absent: the validation split's. */
+  baseRate?: number;
   /** Called after each epoch, on the job's own thread: keep it cheap. */
   onEpoch?: (progress: EpochProgress) => void;
   signal?: AbortSignal;
@@ -152,7 +154,13 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
     : options.features;
   const cpu0 = process.cpuUsage();
   const trained = await trainFromEvents({
-    events: events.map((e) => ({ fields: e.fields, label: e.label as 0 | 1 })),
+    events: events.map((e) => ({
+      fields: e.fields,
+      label: e.label as 0 | 1,
+      source: e.origin.kind === "file" ? e.origin.file : e.origin.source,
+      ...(e.time !== undefined ? { time: e.time } : {}),
+    })),
+    baseRate: options.baseRate,
     featureConfig,
     arch: options.architecture,
     training: options.training,

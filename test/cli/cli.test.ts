@@ -19,7 +19,9 @@ describe("soc-assistant CLI", () => {
   let version = "";
 
   before(async () => {
-    const r = await cli("train", "--data", SAMPLE, "--model", "t", "--models-dir", models, "--epochs", "3");
+    // The sample's own attack share as the base rate: these tests are about the commands, not about how a
+    // site's much lower base rate lowers every score (ADR 0018).
+    const r = await cli("train", "--data", SAMPLE, "--model", "t", "--models-dir", models, "--epochs", "3", "--base-rate", "0.5");
     assert.equal(r.code, 0, r.stderr);
     version = r.stdout.trim();
   });
@@ -38,6 +40,10 @@ describe("soc-assistant CLI", () => {
     for (const k of ["rows", "accuracy", "precision", "recall", "f1", "roc_auc", "pr_auc", "threshold"]) assert.equal(typeof m[k], "number", k);
     assert.equal(m.rows, 3241, "labeled rows of the sample (Background left out)");
     assert.ok(m.accuracy! > 0.8, `accuracy ${m.accuracy}`);
+    const op = (JSON.parse(r.stdout) as { operating_point: { goal: { goal: string }; base_rate: number; validation: { used: string; note?: string } } }).operating_point;
+    assert.equal(op.goal.goal, "balanced_accuracy", "the default goal");
+    assert.equal(op.base_rate, 0.5, "the base rate train was given");
+    assert.equal(op.validation.used, "none", "the default: a random stratified validation split");
   });
 
   it("score writes only events at or above the write threshold, with the contract's fields", async () => {
