@@ -2,9 +2,7 @@
 import type { Config } from "../config/schema.ts";
 import { ModelRegistry } from "../registry/registry.ts";
 import { ModelHolder } from "../scoring/holder.ts";
-import { checkInputFields } from "../scoring/load.ts";
-import { openFileSource } from "../sources/file/index.ts";
-import { expandPaths } from "../sources/file/glob.ts";
+import { modelHolderOptions } from "../service/wiring.ts";
 import { parse, UsageError, UserError } from "./args.ts";
 import { cliConfig } from "./common.ts";
 import { startBackend } from "../tf/start.ts";
@@ -17,19 +15,7 @@ import { actorText, readModelEvents } from "../training/model-events.ts";
  */
 async function verifyingHolder(config: Config, dir: string, name: string): Promise<ModelHolder> {
   await startBackend(config.model.backend);
-  const src = config.source;
-  return new ModelHolder({
-    registryDir: dir,
-    name,
-    backend: config.model.backend,
-    workers: 0,
-    async checkInput(metadata) {
-      if (src.type !== "file") return;
-      // Patterns expanded; files that do not exist now say nothing about the model (the source reports them).
-      const files = (await expandPaths(src.file.paths)).files;
-      if (files.length > 0) checkInputFields(metadata, await openFileSource({ files, format: src.file.format }).fields(), files.join(", "));
-    },
-  });
+  return new ModelHolder(modelHolderOptions(config, { registryDir: dir, name, workers: 0 }));
 }
 
 export async function modelsCommand(argv: string[]): Promise<number> {

@@ -28,14 +28,13 @@ import { LogShipper } from "../telemetry/log-shipper.ts";
 import { shipLogs } from "../telemetry/log.ts";
 import { Metrics } from "../telemetry/metrics.ts";
 import { hecSinkOptions } from "./options.ts";
-import { checkInputFields } from "../scoring/load.ts";
 import { logEvent } from "../telemetry/log.ts";
 import { startBackend } from "../tf/start.ts";
 import { ModelEventLog } from "../training/model-events.ts";
 import { Retrainer } from "../training/retrainer.ts";
 import { Components, type Component } from "./component.ts";
 import { SingleJob } from "./single-job.ts";
-import { retrainSpec, wire, type Wiring } from "./wiring.ts";
+import { modelHolderOptions, retrainSpec, wire, type Wiring } from "./wiring.ts";
 
 export class Sidecar {
   readonly model: ModelHolder;
@@ -63,17 +62,7 @@ export class Sidecar {
     this.wiring = wire(config);
     this.lock = new StateLock(config.state_dir);
     const wiring = this.wiring;
-    this.model = new ModelHolder({
-      registryDir: config.model.registry_dir,
-      name: config.model.name,
-      backend: config.model.backend,
-      workers: config.model.workers,
-      topK: config.model.explain_top_k,
-      async checkInput(metadata) {
-        const fields = await wiring.inputFields();
-        if (fields) checkInputFields(metadata, fields, wiring.inputName);
-      },
-    });
+    this.model = new ModelHolder(modelHolderOptions(config));
     const lh = config.logging.hec;
     if (lh) {
       // Short deadlines and no ack: a log copy must never hold anything up; a failed batch is dropped and counted.
