@@ -6,7 +6,8 @@
 import { ModelRegistry } from "../registry/registry.ts";
 import { checkInputFields } from "../scoring/load.ts";
 import { openFileSource, readAllLabeled } from "../sources/file/index.ts";
-import { benignHighOrCritical, computeMetrics, formatMetricsTable } from "../training/evaluate.ts";
+import { benignHighOrCritical, formatMetricsTable, groupFigures } from "../training/evaluate.ts";
+import type { GroupMetrics } from "../registry/metadata.ts";
 import { evaluateModel } from "../training/evaluate-model.ts";
 import { parse, UsageError, UserError, required } from "./args.ts";
 import { cliConfig, parseRef } from "./common.ts";
@@ -98,20 +99,9 @@ export async function evaluateCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-interface FileFigures {
-  name: string;
-  rows: number;
-  positives: number;
-  accuracy: number;
-  roc_auc: number;
-  pr_auc: number;
-  benign_high_or_critical: number;
-  /** One class only: its AUCs are undefined (null), reported rather than merged into another file. */
-  one_class: boolean;
-}
 
 /** Figures per input file, in first-seen order. */
-function perFile(events: readonly { origin: { kind: string; file?: string } }[], prob: Float32Array, y: Uint8Array, threshold: number): FileFigures[] {
+function perFile(events: readonly { origin: { kind: string; file?: string } }[], prob: Float32Array, y: Uint8Array, threshold: number): GroupMetrics[] {
   const rows = new Map<string, number[]>();
   events.forEach((e, i) => {
     const key = e.origin.file ?? e.origin.kind;
@@ -120,24 +110,12 @@ function perFile(events: readonly { origin: { kind: string; file?: string } }[],
     else rows.set(key, [i]);
   });
   return [...rows].map(([name, idx]) => {
-    const p = Float32Array.from(idx, (i) => prob[i]!);
-    const yy = Uint8Array.from(idx, (i) => y[i]!);
-    const g = computeMetrics(p, yy, threshold);
-    return {
-      name,
-      rows: g.rows,
-      positives: g.positives,
-      accuracy: g.accuracy,
-      roc_auc: g.roc_auc,
-      pr_auc: g.pr_auc,
-      benign_high_or_critical: benignHighOrCritical(p, yy),
-      one_class: g.positives === 0 || g.positives === g.rows,
-    };
+    return groupFigures(name, Float32Array.from(idx, (i) => prob[i]!), Uint8Array.from(idx, (i) => y[i]!), threshold);
   });
 }
 
 /** Min and max of each figure over the files (undefined figures, e.g. a one-class file's AUC, left out). */
-function spread(groups: FileFigures[]): Record<string, [number, number] | null> {
+function spread(groups: GroupMetrics[]): Record<string, [number, number] | null> {
   const out: Record<string, [number, number] | null> = {};
   for (const k of ["accuracy", "roc_auc", "pr_auc", "benign_high_or_critical"] as const) {
     const v = groups.map((g) => g[k]).filter((x) => Number.isFinite(x));

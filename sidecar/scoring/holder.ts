@@ -18,7 +18,7 @@ import type { FeatureSpec } from "../features/spec.ts";
 import type { Fields } from "../sources/event.ts";
 import type { BackendPreference } from "../tf/backend.ts";
 import { logEvent } from "../telemetry/log.ts";
-import { loadScoringModel, type LoadedScoringModel } from "./load.ts";
+import { loadScoringModel, type LoadedScoringModel, type LoadOptions } from "./load.ts";
 
 export interface HolderOptions {
   registryDir: string;
@@ -230,14 +230,8 @@ export class ModelHolder {
   }
 }
 
-export interface VerifyOptions {
-  registryDir: string;
-  /** `name@version`. */
-  ref: string;
-  backend: BackendPreference;
-  workers?: number;
-  topK?: number;
-  baseRate?: number;
+/** What `loadScoringModel` takes (`ref` is `name@version` here), plus the input check. */
+export interface VerifyOptions extends LoadOptions {
   checkInput?: (metadata: ModelMetadata) => Promise<void>;
 }
 
@@ -247,7 +241,8 @@ export interface VerifyOptions {
  * probabilities in [0, 1]. Returns the loaded model; closes it and throws with the reason otherwise.
  */
 export async function verifyVersion(opts: VerifyOptions): Promise<LoadedScoringModel> {
-  const m = await loadScoringModel({ registryDir: opts.registryDir, ref: opts.ref, backend: opts.backend, workers: opts.workers, topK: opts.topK, baseRate: opts.baseRate });
+  const { checkInput: _checkInput, ...load } = opts;
+  const m = await loadScoringModel(load);
   try {
     await opts.checkInput?.(m.metadata);
     const events = probeEvents(m.metadata.feature_spec);

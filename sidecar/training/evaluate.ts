@@ -2,7 +2,7 @@
  * Evaluation maths on probabilities (`Float32Array`) and labels (`Uint8Array`, 1 = attack): Platt
  * calibration, the decision threshold, and the metrics table. Pure functions, O(n log n) at most.
  */
-import type { Calibration, Metrics } from "../registry/metadata.ts";
+import type { Calibration, GroupMetrics, Metrics } from "../registry/metadata.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
 import { calibrate, CALIBRATION_EPS } from "../scoring/scorer.ts";
 
@@ -288,4 +288,19 @@ export function formatMetricsTable(m: Metrics): string {
     `  ${"actual attack".padEnd(13)} ${String(c.tp).padStart(w)}  ${String(c.fn).padStart(w)}`,
     `  ${"actual benign".padEnd(13)} ${String(c.fp).padStart(w)}  ${String(c.tn).padStart(w)}`,
   ].join("\n");
+}
+
+/** One group's figures (an input file, a capture, a block of time) at `threshold`; a one-class group is flagged. */
+export function groupFigures(name: string, prob: Float32Array, y: Uint8Array, threshold: number): GroupMetrics {
+  const m = computeMetrics(prob, y, threshold);
+  return {
+    name,
+    rows: m.rows,
+    positives: m.positives,
+    accuracy: m.accuracy,
+    roc_auc: m.roc_auc,
+    pr_auc: m.pr_auc,
+    benign_high_or_critical: benignHighOrCritical(prob, y),
+    one_class: m.positives === 0 || m.positives === m.rows,
+  };
 }

@@ -18,8 +18,8 @@ import { fitFeatureSpec } from "../features/fit.ts";
 import { featurizeRows } from "../features/featurize.ts";
 import type { ArchitectureConfig, ModelMetadata, TrainingConfig } from "../registry/metadata.ts";
 import type { NewModelMetadata } from "../registry/registry.ts";
-import type { Calibration, GroupMetrics, Metrics } from "../registry/metadata.ts";
-import { benignHighOrCritical, calibrateAll, chooseThreshold, computeMetrics, fitPlatt, type ThresholdChoice } from "./evaluate.ts";
+import type { Calibration, GroupMetrics } from "../registry/metadata.ts";
+import { calibrateAll, chooseThreshold, computeMetrics, fitPlatt, groupFigures, type ThresholdChoice } from "./evaluate.ts";
 import { describeGrouping, foldRows, groupFolds, groupRows, type Grouping } from "./groups.ts";
 import { stratifiedSplit } from "./split.ts";
 import { predictRaw } from "./model.ts";
@@ -217,18 +217,6 @@ function groupMetrics(grouping: Grouping, validation: Uint32Array, prob: Float32
   });
   return [...members.keys()].sort((a, b) => a - b).map((g) => {
     const ks = members.get(g)!;
-    const p = Float32Array.from(ks, (k) => prob[k]!);
-    const yy = Uint8Array.from(ks, (k) => y[k]!);
-    const m: Metrics = computeMetrics(p, yy, threshold);
-    return {
-      name: grouping.names[g]!,
-      rows: m.rows,
-      positives: m.positives,
-      accuracy: m.accuracy,
-      roc_auc: m.roc_auc,
-      pr_auc: m.pr_auc,
-      benign_high_or_critical: benignHighOrCritical(p, yy),
-      one_class: m.positives === 0 || m.positives === m.rows,
-    };
+    return groupFigures(grouping.names[g]!, Float32Array.from(ks, (k) => prob[k]!), Uint8Array.from(ks, (k) => y[k]!), threshold);
   });
 }
