@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Runs every test/**/*.test.ts with node:test under tsx. Node 20's --test does not glob .ts files itself.
 // Usage: node scripts/run-tests.mjs [--unit | --e2e] [path-substring ...]  (filters the files by substring)
-//   --e2e   the end-to-end tests: real child processes, the emulator over HTTP (test/e2e/, test/service/)
+//   --e2e   the end-to-end tests: real child processes, the emulator over HTTP, headless Chromium
+//           (test/e2e/, test/service/, test/splunk-app/browser)
 //   --unit  everything else
 import { readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ function walk(dir) {
     return statSync(p).isDirectory() ? walk(p) : p.endsWith(".test.ts") ? [p] : [];
   });
 }
-const E2E = ["test/e2e/", "test/service/"];
+const E2E = ["test/e2e/", "test/service/", "test/splunk-app/browser"];
 const args = process.argv.slice(2);
 const kind = args.find((a) => a === "--unit" || a === "--e2e");
 const filters = args.filter((a) => a !== kind);

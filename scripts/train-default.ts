@@ -31,6 +31,7 @@ const result = await runTrainingJob({
   data: fileTrainingData({ files }),
   architecture: config.model.architecture,
   training: config.model.training,
+  baseRate: config.model.base_rate,
   registryDir: "models",
   name: "zeek-conn",
   makeCurrent: "always",

@@ -3,7 +3,9 @@
  * with the default config, here with `register: false`) against the scikit-learn peers of `../shared/peers`,
  * on the same public datasets and the same split protocols.
  *
- * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...]   (all three by default)
+ * Usage: npm run bench:accuracy [nslkdd|unsw|zeek ...] [--base-rate <p>|none] [--group-by auto|file|time|none]
+ *          [--goal balanced_accuracy|f1|false_positive_rate]
+ * (all three splits by default; the flags override the config defaults, for measuring a variant).
  *
  * Reads `../shared/datasets` relative to the project root, or `$SOC_DATASETS`; without it, says so in one
  * line and exits 0. Prints one JSON line per split (and one per Zeek fold, with `fold` set):
@@ -22,11 +24,12 @@ import { existsSync, readdirSync } from "node:fs";
 import { loadavg } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import type { Metrics } from "../../sidecar/registry/metadata.ts";
 import type { NetEvent } from "../../sidecar/sources/event.ts";
 import { startBackend } from "../../sidecar/tf/start.ts";
-import { computeMetrics } from "../../sidecar/training/evaluate.ts";
+import { benignHighOrCritical, computeMetrics } from "../../sidecar/training/evaluate.ts";
 import { evaluateModel } from "../../sidecar/training/evaluate-model.ts";
 import { eventsTrainingData, fileTrainingData, runTrainingJob } from "../../sidecar/training/job.ts";
 import { stratifiedSplit } from "../../sidecar/training/split.ts";
@@ -44,9 +47,26 @@ const PEERS = {
 type Split = keyof typeof PEERS;
 const SPLITS = Object.keys(PEERS) as Split[];
 
-const config = parseConfig({ source: { type: "file", file: { paths: ["unused"] } } });
+const { values: flags, positionals } = parseArgs({
+  options: { "base-rate": { type: "string" }, "group-by": { type: "string" }, goal: { type: "string" } },
+  allowPositionals: true,
+});
+const config = parseConfig({
+  source: { type: "file", file: { paths: ["unused"] } },
+  model: {
+    ...(flags["base-rate"] !== undefined && flags["base-rate"] !== "none" ? { base_rate: Number(flags["base-rate"]) } : {}),
+    training: {
+      ...(flags["group-by"] !== undefined ? { group_by: flags["group-by"] } : {}),
+      ...(flags.goal !== undefined ? { threshold_goal: flags.goal } : {}),
+    },
+  },
+});
+/** `--base-rate none`: no prior-shift correction (the model's probabilities assume the training mix). */
+const baseRate = flags["base-rate"] === "none" ? undefined : config.model.base_rate;
 
 interface Trained {
+  /** The attack share the probabilities assume: the model's base rate, or its calibration's prior without one. */
+  assumed: number;
   prob: Float32Array;
   y: Uint8Array;
   threshold: number;
@@ -66,6 +86,7 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     data: eventsTrainingData(train, { fields, files }),
     architecture: config.model.architecture,
     training: config.model.training,
+    baseRate,
     register: false,
   });
   const { model, metadata, timings } = result;
@@ -79,6 +100,7 @@ async function trainAndScore(fields: string[], train: NetEvent[], test: NetEvent
     prob: evaluation.prob,
     y: evaluation.y,
     threshold: metadata.threshold,
+    assumed: metadata.calibration.base_rate ?? metadata.calibration.prior ?? 0.5,
     trainRows: train.length,
     seconds: timings.train_seconds,
     cpuSeconds: timings.train_cpu_seconds,
@@ -91,7 +113,7 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
   const peer = PEERS[peers];
   const beats =
     m.accuracy > Math.max(peer.random_forest.accuracy, peer.mlp.accuracy) && m.roc_auc > Math.max(peer.random_forest.roc_auc, peer.mlp.roc_auc);
-  const { fold, ...rest } = extra;
+  const { fold, benign_high_or_critical: _bhc, ...rest } = extra;
   const out = {
     dataset,
     split,
@@ -105,8 +127,10 @@ function line(dataset: string, split: string, peers: Split, rowsTrain: number, m
     f1: r4(m.f1),
     roc_auc: r4(m.roc_auc),
     pr_auc: r4(m.pr_auc),
+    ...(extra.benign_high_or_critical !== undefined ? { benign_high_or_critical: r4(extra.benign_high_or_critical as number) } : {}),
     threshold: Number(m.threshold.toFixed(4)),
     train_seconds: Number(seconds.toFixed(1)),
+    settings: { base_rate: baseRate ?? null, group_by: config.model.training.group_by, threshold_goal: config.model.training.threshold_goal },
     // The peers publish pooled figures only: a fold line carries no comparison.
     ...(fold !== undefined ? {} : { peer, beats_peers: beats }),
     ...rest,
@@ -120,8 +144,9 @@ function r4(x: number): number {
 }
 
 /** What a training run cost and produced, for the output line. */
-function trainFacts(r: Trained): Record<string, number> {
+function trainFacts(r: Trained): Record<string, unknown> {
   return {
+    benign_high_or_critical_by_base_rate: byBaseRate([r.prob], [r.y], [r.assumed]),
     train_cpu_seconds: Number(r.cpuSeconds.toFixed(1)),
     load_average: Number(loadavg()[0]!.toFixed(2)),
     features: r.features,
@@ -150,7 +175,7 @@ async function nslkdd(): Promise<void> {
   const test = await read([testFile]);
   const r = await trainAndScore(train.fields, train.events, test.events, [trainFile]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
-  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { ...trainFacts(r) });
+  line("nsl-kdd", "KDDTrain+ -> KDDTest+", "nslkdd", r.trainRows, m, r.seconds, { benign_high_or_critical: benignHighOrCritical(r.prob, r.y), ...trainFacts(r) });
 }
 
 async function unsw(): Promise<void> {
@@ -165,6 +190,7 @@ async function unsw(): Promise<void> {
   const r = await trainAndScore(all.fields, train, test, [file]);
   const m = computeMetrics(r.prob, r.y, r.threshold);
   line("unsw-nb15", "stratified 80/20, seed 42", "unsw", r.trainRows, m, r.seconds, {
+    benign_high_or_critical: benignHighOrCritical(r.prob, r.y),
     ...trainFacts(r),
     note: "own seeded stratified split (stratifiedSplit): same proportions and seed as the peers, different row assignment than scikit-learn's train_test_split",
   });
@@ -182,9 +208,11 @@ async function zeek(): Promise<void> {
   const probs: Float32Array[] = [];
   const ys: Uint8Array[] = [];
   const thresholds: number[] = [];
+  const assumed: number[] = [];
   let seconds = 0;
   let cpuSeconds = 0;
   let trainRowsSum = 0;
+  const perFold: { fold: string; accuracy: number; roc_auc: number; benign_high_or_critical: number }[] = [];
   for (const held of files) {
     const trainFiles = files.filter((f) => f !== held);
     const fields = trainFiles.map((f) => byFile.get(f)!.fields).reduce((a, b) => a.filter((x) => b.includes(x)));
@@ -194,15 +222,22 @@ async function zeek(): Promise<void> {
     probs.push(r.prob);
     ys.push(r.y);
     thresholds.push(r.threshold);
+    assumed.push(r.assumed);
     seconds += r.seconds;
     cpuSeconds += r.cpuSeconds;
     trainRowsSum += r.trainRows;
     const m = computeMetrics(r.prob, r.y, r.threshold);
-    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), ...trainFacts(r) });
+    const bhc = benignHighOrCritical(r.prob, r.y);
+    perFold.push({ fold: basename(held), accuracy: r4(m.accuracy), roc_auc: r4(m.roc_auc), benign_high_or_critical: r4(bhc) });
+    line("zeek", "leave-one-capture-out", "zeek", r.trainRows, m, r.seconds, { fold: basename(held), benign_high_or_critical: bhc, ...trainFacts(r) });
   }
   const m = pooledMetrics(probs, ys, thresholds);
+  const pooledBhc = benignHighOrCritical(concat(probs, Float32Array), concat(ys, Uint8Array));
   line("zeek", "leave-one-capture-out, pooled", "zeek", Math.round(trainRowsSum / files.length), m, seconds, {
+    benign_high_or_critical: pooledBhc,
+    benign_high_or_critical_by_base_rate: byBaseRate(probs, ys, assumed),
     folds: files.length,
+    spread: spread(perFold),
     train_cpu_seconds: Number(cpuSeconds.toFixed(1)),
     load_average: Number(loadavg()[0]!.toFixed(2)),
     note: "rows_train is the mean over folds; train_seconds and train_cpu_seconds the sums; threshold is the mean of the folds' thresholds, each fold decided at its own",
@@ -231,9 +266,53 @@ function pooledMetrics(probs: Float32Array[], ys: Uint8Array[], thresholds: numb
   return { ...decisions, roc_auc: ranking.roc_auc, pr_auc: ranking.pr_auc, threshold: meanThreshold };
 }
 
+/** Base rates `benign_high_or_critical_by_base_rate` reports, beside the run's own. */
+const REPORTED_BASE_RATES = [0.1, 0.01, 0.001];
+
+/**
+ * The false-alarm share the same scores would give under other base rates: the prior shift is an offset of
+ * the log-odds, logit(rate) − logit(assumed), so it is computed from the probabilities without retraining
+ * (up to float32 rounding of the probabilities). The bands and threshold of the product move with it.
+ */
+function byBaseRate(probs: Float32Array[], ys: Uint8Array[], assumed: number[]): Record<string, number> {
+  const logit = (p: number) => Math.log(p / (1 - p));
+  const out: Record<string, number> = {};
+  for (const rate of REPORTED_BASE_RATES) {
+    const shifted = probs.map((p, k) => {
+      const d = logit(rate) - logit(assumed[k]!);
+      return Float32Array.from(p, (v) => {
+        const q = Math.min(1 - 1e-7, Math.max(1e-7, v));
+        return 1 / (1 + Math.exp(-(logit(q) + d)));
+      });
+    });
+    out[String(rate)] = r4(benignHighOrCritical(concat(shifted, Float32Array), concat(ys, Uint8Array)));
+  }
+  return out;
+}
+
+function concat<T extends Float32Array | Uint8Array>(parts: T[], Ctor: { new (n: number): T }): T {
+  const out = new Ctor(parts.reduce((s, p) => s + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p as never, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Min and max over the folds of each per-fold figure (NaN folds, e.g. one-class AUC, left out). */
+function spread(folds: { accuracy: number; roc_auc: number; benign_high_or_critical: number }[]): Record<string, [number, number]> {
+  const out: Record<string, [number, number]> = {};
+  for (const k of ["accuracy", "roc_auc", "benign_high_or_critical"] as const) {
+    const v = folds.map((f) => f[k]).filter((x) => Number.isFinite(x));
+    out[k] = v.length > 0 ? [Math.min(...v), Math.max(...v)] : [NaN, NaN];
+  }
+  return out;
+}
+
 const RUNNERS: Record<Split, () => Promise<void>> = { nslkdd, unsw, zeek };
 
-const args = process.argv.slice(2);
+const args = positionals;
 for (const a of args) {
   if (!(SPLITS as string[]).includes(a)) {
     console.error(`bench:accuracy: unknown split ${JSON.stringify(a)}; use ${SPLITS.join("|")}`);

@@ -2,8 +2,7 @@
 import type { Config } from "../config/schema.ts";
 import { ModelRegistry } from "../registry/registry.ts";
 import { ModelHolder } from "../scoring/holder.ts";
-import { checkInputFields } from "../scoring/load.ts";
-import { openFileSource } from "../sources/file/index.ts";
+import { modelHolderOptions } from "../service/wiring.ts";
 import { parse, UsageError, UserError } from "./args.ts";
 import { cliConfig } from "./common.ts";
 import { startBackend } from "../tf/start.ts";
@@ -16,16 +15,7 @@ import { actorText, readModelEvents } from "../training/model-events.ts";
  */
 async function verifyingHolder(config: Config, dir: string, name: string): Promise<ModelHolder> {
   await startBackend(config.model.backend);
-  const src = config.source;
-  return new ModelHolder({
-    registryDir: dir,
-    name,
-    backend: config.model.backend,
-    workers: 0,
-    async checkInput(metadata) {
-      if (src.type === "file") checkInputFields(metadata, await openFileSource({ files: src.file.paths, format: src.file.format }).fields(), src.file.paths.join(", "));
-    },
-  });
+  return new ModelHolder(modelHolderOptions(config, { registryDir: dir, name, workers: 0 }));
 }
 
 export async function modelsCommand(argv: string[]): Promise<number> {

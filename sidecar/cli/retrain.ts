@@ -7,9 +7,7 @@
 import { userInfo } from "node:os";
 import { configureLogging } from "../telemetry/log.ts";
 import { ModelHolder } from "../scoring/holder.ts";
-import { checkInputFields } from "../scoring/load.ts";
-import { openFileSource } from "../sources/file/index.ts";
-import { retrainSpec, wire } from "../service/wiring.ts";
+import { modelHolderOptions, retrainSpec, wire } from "../service/wiring.ts";
 import { startBackend } from "../tf/start.ts";
 import { ModelEventLog } from "../training/model-events.ts";
 import { Retrainer } from "../training/retrainer.ts";
@@ -41,16 +39,7 @@ export async function retrainCommand(argv: string[]): Promise<number> {
   if (epochs !== undefined) config.retrain.epochs = epochs;
   const files = [...(values.data ?? []), ...positionals];
   await startBackend(config.model.backend);
-  const src = config.source;
-  const holder = new ModelHolder({
-    registryDir: config.model.registry_dir,
-    name: config.model.name,
-    backend: config.model.backend,
-    workers: 0,
-    async checkInput(metadata) {
-      if (src.type === "file") checkInputFields(metadata, await openFileSource({ files: src.file.paths, format: src.file.format }).fields(), src.file.paths.join(", "));
-    },
-  });
+  const holder = new ModelHolder(modelHolderOptions(config, { workers: 0 }));
   const wiring = wire(config);
   const sink = wiring.modelSink;
   const retrainer = new Retrainer({

@@ -63,6 +63,7 @@ export function parseConfig(raw: unknown, file = "config", env: NodeJS.ProcessEn
   c.sink.file.runs_path = abs(c.sink.file.runs_path);
   c.model.registry_dir = abs(c.model.registry_dir);
   c.state_dir = abs(c.state_dir);
+  if (c.api.tls) c.api.tls = { cert_file: abs(c.api.tls.cert_file), key_file: abs(c.api.tls.key_file) };
   return c;
 }
 

@@ -12,12 +12,24 @@ const httpUrl = z
   .refine((u) => /^https?:\/\//.test(u), "must start with http:// or https://");
 const cron = z.string().min(1);
 
+/** Loopback host names and addresses: the only ones the API may bind to without `api.token`. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.trim().toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^127(\.\d{1,3}){3}$/.test(h) || h === "::ffff:127.0.0.1";
+}
+
 const fileSource = z
   .object({
-    /** Files to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD, JSON lines. */
+    /**
+     * Files or patterns (`*`, `?`, `[...]`, `**`) to score, in order: Zeek conn.log (.gz too), CSV, NSL-KDD,
+     * JSON lines. A pattern's matches come oldest first, so a pattern for Zeek's dated archive folders
+     * (`conn.*.log.gz` in each) listed before `logs/current/conn.log` finishes a rotated log from its archive.
+     */
     paths: z.array(z.string().min(1)).min(1),
     /** `auto` detects the format from the content. */
     format: z.enum(["auto", "zeek", "csv", "jsonl", "nsl-kdd"]).default("auto"),
+    /** Events between checkpoint commits inside a large file: a crash redoes at most this many. */
+    checkpoint_every_events: z.number().int().min(1).default(50_000),
   })
   .strict();
 
@@ -178,7 +190,7 @@ export const configSchema = z
       .object({
         type: z.enum(["file", "splunk_hec"]).default("file"),
         /** Events scoring at or above this are written; every event is counted. */
-        min_risk_score: z.number().int().min(0).max(100).default(20),
+        min_risk_score: z.number().int().min(0).max(100).default(21),
         file: fileSink.default({}),
       })
       .strict()
@@ -203,6 +215,12 @@ export const configSchema = z
         /** Scoring worker threads; 0 scores on the main thread. Default: cores − 1, at least 1 (the main thread reads and writes). */
         workers: z.number().int().min(0).max(64).optional(),
         explain_top_k: z.number().int().min(1).max(20).default(5),
+        /**
+         * The share of a site's events that are attacks, which the risk score assumes: training corrects the
+         * calibrated probability from the training data's attack share to this one (prior shift, ADR 0018) and
+         * records it in the model. Takes effect at the next training.
+         */
+        base_rate: z.number().gt(0).lt(1).default(0.01),
         architecture: z
           .object({
             hidden: z.array(hidden).min(1).default([
@@ -221,6 +239,16 @@ export const configSchema = z
             patience: z.number().int().min(1).default(5),
             class_weights: z.boolean().default(true),
             seed: z.number().int().default(42),
+            /**
+             * What validation holds out: whole input files (`file`: cross-validation by file, then a refit), blocks
+             * of time (`time`), random rows (`none`); `auto` tries them in that order. Default `none`: on the
+             * public captures, thresholds chosen out-of-group carried worse to a new capture (ADR 0018).
+             */
+            group_by: z.enum(["auto", "file", "time", "none"]).default("none"),
+            /** What the threshold is chosen for on validation. */
+            threshold_goal: z.enum(["balanced_accuracy", "f1", "false_positive_rate"]).default("balanced_accuracy"),
+            /** With `threshold_goal: false_positive_rate`: share of benign events allowed at or above the threshold. */
+            max_false_positive_rate: z.number().gt(0).lt(1).default(0.01),
           })
           .strict()
           .default({}),
@@ -231,17 +259,50 @@ export const configSchema = z
     api: z
       .object({
         enabled: z.boolean().default(true),
+        /** Without `token`, only a loopback address is accepted (127.0.0.1, ::1, localhost). */
         host: z.string().default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8787),
+        /** Bearer token every route but /healthz and /readyz requires when set (/metrics included). */
         token: secret.optional(),
+        /** Retrain-only credential, accepted as `?token=` on POST /api/v1/retrain alone (Splunk's webhook sends no headers). */
+        webhook_token: secret.optional(),
+        /** Serve HTTPS with this PEM certificate and key; recommended whenever a token crosses a network. */
+        tls: z.object({ cert_file: z.string().min(1), key_file: z.string().min(1) }).strict().optional(),
+        /** Largest request body accepted; larger ones get 413. */
+        max_body_bytes: z.number().int().min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+        /** Most events one POST /api/v1/score request may carry. */
+        score_max_events: z.number().int().min(1).max(100_000).default(10_000),
+        /** Widest `_time` range one POST /api/v1/backfill may ask for. */
+        backfill_max_seconds: z.number().int().min(1).default(7 * 86400),
       })
       .strict()
+      .superRefine((a, ctx) => {
+        if (a.enabled && !a.token && !isLoopbackHost(a.host)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["host"],
+            message:
+              `${JSON.stringify(a.host)} is not a loopback address and api.token is not set, so the API (status, scoring, model promotion) ` +
+              `would answer anyone who can reach it: set api.token (for example token: \${SOC_API_TOKEN}) or bind to 127.0.0.1`,
+          });
+        }
+        if (a.webhook_token && a.token && a.webhook_token.reveal() === a.token.reveal()) {
+          ctx.addIssue({ code: "custom", path: ["webhook_token"], message: "must differ from api.token (it travels in URLs and only starts retraining)" });
+        }
+      })
       .default({}),
     state_dir: z.string().default("var"),
     logging: z
       .object({
         level: z.enum(["error", "warn", "info", "debug"]).default("info"),
-        format: z.enum(["text", "json"]).default("text"),
+        /** `auto`: JSON lines when stderr is not a terminal (journald, files), readable text on a terminal. */
+        format: z.enum(["text", "json", "auto"]).default("text"),
+        /**
+         * Also send the sidecar's own log events to Splunk through the `hec` section's collector, as
+         * `soc_assistant:log` into `index` (never the risk index). Never blocks scoring: when HEC is down they
+         * are dropped and counted (`soc_assistant_log_events_dropped_total`).
+         */
+        hec: z.object({ index: z.string().min(1), level: z.enum(["error", "warn", "info", "debug"]).default("info") }).strict().optional(),
       })
       .strict()
       .default({}),
@@ -281,6 +342,18 @@ export const configSchema = z
       }
       sink = { type: "splunk_hec", min_risk_score: c.sink.min_risk_score, file: c.sink.file, hec: c.hec, index_admin: c.hec.create_index && c.splunk ? c.splunk : null };
     }
+    let logHec: LogHecConfig | null = null;
+    if (c.logging.hec) {
+      if (!c.hec) {
+        ctx.addIssue({ code: "custom", path: ["hec"], message: "required when logging.hec is set (its url and token send the log events)" });
+        return z.NEVER;
+      }
+      if (c.logging.hec.index === c.hec.index) {
+        ctx.addIssue({ code: "custom", path: ["logging", "hec", "index"], message: `must not be the risk index (${c.hec.index}); use an index of its own, e.g. soc_assistant_logs` });
+        return z.NEVER;
+      }
+      logHec = { ...c.logging.hec, hec: c.hec };
+    }
     let data: RetrainDataConfig | null = null;
     const d = c.retrain.data;
     if (d?.type === "file") {
@@ -303,7 +376,7 @@ export const configSchema = z
     // Feedback needs a Splunk connection; without one, analyst labels are off and status says so.
     const retrainConfig: RetrainConfig = { ...c.retrain, data, feedback: { ...c.retrain.feedback, splunk: c.retrain.feedback.enabled ? (c.splunk ?? null) : null } };
     const { splunk: _splunk, hec: _hec, ...rest } = c;
-    return { ...rest, source, sink, retrain: retrainConfig };
+    return { ...rest, logging: { level: c.logging.level, format: c.logging.format, hec: logHec }, source, sink, retrain: retrainConfig };
   });
 
 export type FileSourceConfig = z.output<typeof fileSource>;
@@ -311,6 +384,9 @@ export type SplunkConfig = z.output<typeof splunk>;
 export type SplunkSearchConfig = z.output<typeof splunkSearch>;
 export type HecConfig = z.output<typeof hec>;
 export type FileSinkConfig = z.output<typeof fileSink>;
+
+/** `logging.hec` with the collector it sends through; null when the sidecar's logs go to stderr only. */
+export type LogHecConfig = { index: string; level: "error" | "warn" | "info" | "debug"; hec: HecConfig };
 
 /** Where events come from; the Splunk connection travels with the Splunk source. */
 export type SourceConfig = { type: "file"; file: FileSourceConfig } | { type: "splunk"; splunk: SplunkConfig };

@@ -15,6 +15,7 @@ export const DEFAULT_FEATURE_CONFIG: FeatureConfig = {
   min_category_count: 5,
   max_categories: 50,
   histogram_bins: 20,
+  unfamiliar_as_missing: true,
 };
 
 /** Never features: identifiers, times, labels, site-specific flags, and `dest_port`/`history`, which enter

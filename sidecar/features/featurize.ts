@@ -12,6 +12,7 @@
  * (imputed to the training mean, standardized 0, missing flag 1).
  * A categorical value is trimmed and lower-cased; an absent or blank one is the category `(missing)`, which
  * gets its own column when it was frequent enough in training and falls into `:oov` otherwise.
+ * With `unfamiliar_as_missing` (see `FeatureConfig`), a value never seen in training is read as missing.
  */
 import { toNumber, type FieldValue, type Fields } from "../sources/event.ts";
 import { derivedByName } from "./derived.ts";
@@ -21,11 +22,19 @@ export type Featurizer = (fields: Fields, out: Float32Array, offset: number) => 
 
 /** Missing category value: absent fields count as this category (often informative, e.g. Zeek's `service`). */
 export const MISSING_CATEGORY = "(missing)";
+/** Key of the column an unfamiliar category goes to (not a category: `categoryKey` never returns it). */
+const UNFAMILIAR = "\u0000unfamiliar";
 
 /** sign(x)·log1p(|x|) for `log1p`, x for `none`. */
 export function transformValue(x: number, transform: NumericStats["transform"]): number {
   if (transform === "none") return x;
   return x < 0 ? -Math.log1p(-x) : Math.log1p(x);
+}
+
+/** Inverse of `transformValue`. */
+function untransform(t: number, transform: NumericStats["transform"]): number {
+  if (transform === "none") return t;
+  return t < 0 ? -Math.expm1(-t) : Math.expm1(t);
 }
 
 /** The category key of a raw value: trimmed, lowercased; absent or blank is `MISSING_CATEGORY`. */
@@ -70,6 +79,20 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
   const numMean = Float64Array.from(spec.numeric, (s) => s.mean);
   const numStd = Float64Array.from(spec.numeric, (s) => s.std);
   const numLog = Uint8Array.from(spec.numeric, (s) => (s.transform === "log1p" ? 1 : 0));
+  // Familiar range of each numeric field, in raw units (the transforms are monotone): the training range in
+  // transformed units widened by half its width on each side; ±Infinity when unfamiliar values are kept.
+  const numLo = new Float64Array(nNum).fill(-Infinity);
+  const numHi = new Float64Array(nNum).fill(Infinity);
+  if (spec.config.unfamiliar_as_missing === true) {
+    spec.numeric.forEach((s, i) => {
+      const e = s.histogram.edges;
+      const lo = e[0]!;
+      const hi = e[e.length - 1]!;
+      const margin = Math.max(0.5 * (hi - lo), 1);
+      numLo[i] = untransform(lo - margin, s.transform);
+      numHi[i] = untransform(hi + margin, s.transform);
+    });
+  }
 
   // Categorical fields: a block of vocabulary columns then `:oov`; the map gives the column inside the row.
   let col = 2 * nNum;
@@ -83,9 +106,16 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
   const catBase = new Int32Array(nCat);
   const catEnd = new Int32Array(nCat);
   const catOov = new Int32Array(nCat);
+  const unfamiliarAsMissing = spec.config.unfamiliar_as_missing === true;
   spec.categorical.forEach((c, i) => {
     const index = new Map<string, number>();
     c.vocabulary.forEach((v, k) => index.set(v, col + k));
+    if (unfamiliarAsMissing) {
+      // Rare values go to `:oov` (what training did); anything else unfamiliar goes where missing goes.
+      const oov = col + c.vocabulary.length;
+      for (const v of c.rare ?? []) index.set(v, oov);
+      index.set(UNFAMILIAR, index.get(MISSING_CATEGORY) ?? oov);
+    }
     catField.push(c.field);
     catIndex.push(index);
     catSeen.push(new Map(index));
@@ -168,6 +198,11 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
   return (f, out, offset) => {
     // Every number the spec reads, parsed once; NaN = missing (absent, blank or not a number).
     for (let s = 0; s < nSlot; s++) vals[s] = toNumber(f[slots[s]!]) ?? NaN;
+    // A number far outside its training range is read as missing, here and in the derived features.
+    for (let i = 0; i < nNum; i++) {
+      const x = vals[numSlot[i]!]!;
+      if (x < numLo[i]! || x > numHi[i]!) vals[numSlot[i]!] = NaN;
+    }
 
     for (let i = 0; i < nNum; i++) {
       const x = vals[numSlot[i]!]!;
@@ -192,7 +227,8 @@ export function compileFeaturizer(spec: FeatureSpec): Featurizer {
       const seen = catSeen[c]!;
       let hit = typeof v === "string" ? seen.get(v) : undefined;
       if (hit === undefined) {
-        hit = catIndex[c]!.get(categoryKey(v)) ?? catOov[c]!;
+        const index = catIndex[c]!;
+        hit = index.get(categoryKey(v)) ?? index.get(UNFAMILIAR) ?? catOov[c]!;
         if (typeof v === "string" && seen.size < RAW_CACHE_LIMIT) seen.set(v, hit);
       }
       out[offset + hit] = 1;

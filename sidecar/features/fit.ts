@@ -41,6 +41,9 @@ function histogramRange(m: Moments): [number, number] {
   return [lo, hi];
 }
 
+/** Rare categorical values remembered per field (`CategoricalStats.rare`). */
+export const RARE_LIMIT = 1000;
+
 /** Values kept per numeric value for its quantile bin edges: exact up to this many training rows. */
 export const QUANTILE_SAMPLE = 65_536;
 
@@ -210,7 +213,18 @@ export function fitFeatureSpec(rowsIn: Iterable<Fields>, configIn: FeatureConfig
       .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
       .slice(0, config.max_categories);
     const keptTotal = kept.reduce((s, [, k]) => s + k, 0);
-    return { field, vocabulary: kept.map(([v]) => v), counts: kept.map(([, k]) => k), oov_count: n - keptTotal };
+    const stats: CategoricalStats = { field, vocabulary: kept.map(([v]) => v), counts: kept.map(([, k]) => k), oov_count: n - keptTotal };
+    if (config.unfamiliar_as_missing) {
+      const inVocabulary = new Set(stats.vocabulary);
+      // The most frequent rare values when there are more than the limit; the rest count as unfamiliar.
+      stats.rare = [...catCounts[c]!.entries()]
+        .filter(([v]) => !inVocabulary.has(v))
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
+        .slice(0, RARE_LIMIT)
+        .map(([v]) => v)
+        .sort();
+    }
+    return stats;
   });
 
   const columns: ColumnSpec[] = [];

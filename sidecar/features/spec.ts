@@ -25,6 +25,15 @@ export interface FeatureConfig {
    * places, as a tree does. Absent or 0: none.
    */
   numeric_bins?: number;
+  /**
+   * Unfamiliar inputs count as missing (ADR 0018): a categorical value never seen in training (neither in the
+   * vocabulary nor among the rare values of `CategoricalStats.rare`) is encoded as the field's missing value,
+   * and a numeric field's value far outside its training range (beyond the range widened by half its width on
+   * each side, in transformed units) as a missing number, for its own columns and the derived features it
+   * feeds. So an event unlike anything in training scores exactly as the same event without those fields,
+   * never higher. Absent (older specs): unfamiliar categories go to `:oov`, far-out numbers are standardized.
+   */
+  unfamiliar_as_missing?: boolean;
 }
 
 /** One column of the model's input row. */
@@ -60,6 +69,9 @@ export interface CategoricalStats {
   /** Training counts aligned with `vocabulary`; `oov_count` counts the rest (including missing). */
   counts: number[];
   oov_count: number;
+  /** With `unfamiliar_as_missing`: values seen in training but not kept (rare), at most `RARE_LIMIT`, sorted;
+   * they go to `:oov`. Any other value outside the vocabulary is unfamiliar. */
+  rare?: string[];
 }
 
 export interface FeatureSpec {

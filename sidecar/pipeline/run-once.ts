@@ -2,6 +2,9 @@
  * One scoring run over one window of one source: pull → featurize → score → explain the written ones →
  * write → flush → commit. The checkpoint advances only after the sink says every write of the window is
  * durable; on any failure it stays, and the next run retries the same window (ids make the rewrite idempotent).
+ * A batch that carries a `position` is a commit point inside the window (a chunk of a large file): the batches
+ * before it are written and flushed, then that position is committed. Inputs the source could not read
+ * (`failures()`) fail the run with their names while what was read is committed.
  *
  * Batches are pipelined: while the scorer (worker threads) scores batch n and explains its written events,
  * the main thread parses and featurizes the batch after it (up to `maxInFlight` batches in flight). A batch's
@@ -10,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { RiskEvent, RunEvent, TopFeature } from "../contract/index.ts";
-import type { NetEvent } from "../sources/event.ts";
+import { toNumber, type NetEvent } from "../sources/event.ts";
 import type { EventSource } from "../sources/source.ts";
 import type { Sink, SinkResult } from "../sinks/sink.ts";
 import type { ScoringModel } from "../scoring/model.ts";
@@ -24,7 +27,7 @@ import { buildRiskEvent, eventId, RiskEventWriter } from "./risk-event.ts";
  * the optional ones come from the sink and from later stages), plus the top events for the printed summary.
  */
 export interface RunReport
-  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds" | "invalid_values"> {
+  extends Omit<RunEvent, "_time" | "sourcetype" | "lag_seconds"> {
   /** The highest-scoring written events (at most `topN`), highest first. */
   top: RiskEvent[];
 }
@@ -47,6 +50,13 @@ export interface RunOptions {
   maxSends?: number;
   topN?: number;
   now?: () => Date;
+  /** Called after each source batch: events pulled so far, and the bytes of their lines (file sources). */
+  onProgress?: (p: { events: number; bytes: number }) => void;
+  /**
+   * Checked before each batch: true stops the run at that safe point (what is written stays whole; the
+   * checkpoint holds at the last commit, and the next run scores the rest). The report's error says so.
+   */
+  shouldStop?: () => boolean;
   /**
    * Measure drift (PSI per source field against the model's training histograms, `scoring/drift.ts`): the
    * run event gets `drift`, `drift_max`, and `retrain_suggested` when `drift_max` reaches `threshold`.
@@ -97,6 +107,7 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     events_rejected: 0,
     events_dropped: 0,
     rejected_samples: [],
+    invalid_values: {},
     by_band: { informational: 0, low: 0, medium: 0, high: 0, critical: 0 },
     model_name: m.name,
     model_kind: m.kind,
@@ -121,6 +132,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   const maxSends = opts.maxSends ?? DEFAULT_MAX_SENDS;
   const w = m.width;
   const inFlight: Promise<Scored>[] = [];
+  const numeric = m.numericFields ?? [];
+  const invalid = report.invalid_values!;
   const meter = opts.drift ? new DriftMeter(opts.drift.spec) : undefined;
 
   /** Featurizes `events` and starts scoring them; the written ones are explained as soon as their scores arrive. */
@@ -129,6 +142,14 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
     const n = events.length;
     const x = new Float32Array(n * w);
     for (let i = 0; i < n; i++) m.featurize(events[i]!.fields, x, i * w);
+    // Values present but not numbers (`abc`, `NaN`, `1e999`): read as missing by the model, counted per field.
+    for (let i = 0; i < n; i++) {
+      const f = events[i]!.fields;
+      for (let k = 0; k < numeric.length; k++) {
+        const v = f[numeric[k]!];
+        if (v !== undefined && toNumber(v) === undefined && !(typeof v === "string" && v.trim() === "")) invalid[numeric[k]!] = (invalid[numeric[k]!] ?? 0) + 1;
+      }
+    }
     if (meter) for (let i = 0; i < n; i++) meter.add(events[i]!.fields);
     report.seconds.featurize += (performance.now() - tf) / 1000;
     // One round trip to the scorer: scores, and the explanations of the rows to write.
@@ -209,8 +230,14 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   try {
     let pending: NetEvent[] = [];
     let tp = performance.now();
+    let bytes = 0;
     for await (const batch of opts.source.read(window)) {
+      if (opts.shouldStop?.()) throw new Error("stopped by the user before the end of the window; the next run scores the rest");
       report.seconds.pull += (performance.now() - tp) / 1000;
+      if (opts.onProgress) {
+        for (const e of batch.events) if (e.origin.kind === "file") bytes += e.origin.raw.length + 1;
+        opts.onProgress({ events: report.events_pulled + batch.events.length, bytes });
+      }
       report.events_pulled += batch.events.length;
       report.events_rejected += batch.rejected.length;
       for (const r of batch.rejected) if (report.rejected_samples.length < MAX_REJECTED_SAMPLES) report.rejected_samples.push(r);
@@ -219,7 +246,17 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
       } else {
         for (const e of batch.events) pending.push(e);
       }
-      if (pending.length >= batchRows) {
+      if (batch.position !== undefined && opts.checkpoint) {
+        // A commit point: everything up to this batch written and durable, then the position committed.
+        if (pending.length > 0) submit(pending);
+        pending = [];
+        while (inFlight.length > 0) await consume();
+        while (sends.length > 0) await sends.shift();
+        const f = await opts.sink.flush();
+        if (f.kind !== "success") throw new Error(`sink could not flush: ${f.reason}`);
+        opts.checkpoint.commit(batch.position);
+        report.committed = true;
+      } else if (pending.length >= batchRows) {
         submit(pending);
         pending = [];
         while (inFlight.length >= maxInFlight) await consume();
@@ -237,6 +274,8 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
       opts.checkpoint.commit(opts.source.endPosition(window));
       report.committed = true;
     }
+    const unreadable = opts.source.failures?.() ?? [];
+    if (unreadable.length > 0) report.error = unreadableMessage(unreadable);
   } catch (e) {
     report.error = e instanceof Error ? e.message : String(e);
     // Settle what is still in flight, so no worker is still busy with this run's batches when it returns.
@@ -259,6 +298,11 @@ export async function runOnce(opts: RunOptions): Promise<RunReport | null> {
   }
   report.duration_seconds = (performance.now() - t0) / 1000;
   return report;
+}
+
+/** One sentence for the inputs a source could not read (the others were read and committed). */
+export function unreadableMessage(problems: readonly string[]): string {
+  return `${problems.length === 1 ? "1 input" : `${problems.length} inputs`} could not be read (the others were scored): ${problems.join("; ")}`;
 }
 
 /** Keeps `top` as the `n` highest-scoring events seen, highest first. */

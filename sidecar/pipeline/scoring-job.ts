@@ -7,6 +7,7 @@
  * sources are built for the fields that version reads (Splunk searches pull only those), again when a later
  * version reads other fields. A run that fails keeps its source's checkpoint; the next run retries the window.
  */
+import { readdirSync } from "node:fs";
 import { CIM_COPY_FIELDS, RUN_SOURCETYPE, type RiskEvent } from "../contract/index.ts";
 import type { LoadedScoringModel } from "../scoring/load.ts";
 import type { ModelLease } from "../scoring/holder.ts";
@@ -14,7 +15,7 @@ import type { Sink } from "../sinks/sink.ts";
 import { logEvent } from "../telemetry/log.ts";
 import type { CheckpointStore } from "./checkpoint.ts";
 import type { EventSource } from "../sources/source.ts";
-import { runOnce, type RunReport } from "./run-once.ts";
+import { runOnce, unreadableMessage, type RunReport } from "./run-once.ts";
 import { formatSummary } from "./summary.ts";
 
 /** One `soc_assistant:run` record as the run sink receives it. */
@@ -44,12 +45,31 @@ export interface ScoringJobOptions {
   out: (text: string) => void;
 }
 
+/**
+ * A checkpoint stored with the sink's mark (file sinks), in one atomic write: `rewind` then knows how much of
+ * the output was committed. Positions without a sink mark are stored as they are.
+ */
+interface Envelope {
+  soc_assistant_checkpoint: 2;
+  position: unknown;
+  sink: unknown;
+}
+
+function isEnvelope(v: unknown): v is Envelope {
+  return typeof v === "object" && v !== null && (v as Envelope).soc_assistant_checkpoint === 2;
+}
+
 export class ScoringJob {
   readonly name = "scoring";
   private connectionError: string | null = null;
+  /** Inputs the last run could not read, one sentence; null when every input was read. */
+  private inputError: string | null = null;
+  private rewound = false;
   private readonly lastRuns: Omit<RunReport, "top">[] = [];
   private built: { schema: string; sources: EventSource[] } | undefined;
   private stopping = false;
+  private aborting = false;
+  private current: string | null = null;
   /**
    * When the current run started, epoch ms: the clock Splunk windows are planned by. Frozen per run, a search
    * that is behind catches up to that moment and stops; on the live clock each window's own run time would
@@ -61,9 +81,9 @@ export class ScoringJob {
 
   constructor(private readonly o: ScoringJobOptions) {}
 
-  /** Why the last run could not reach Splunk or HEC, or null. */
+  /** Why the last run could not reach Splunk or HEC, or could not read an input; null when it could. */
   notReadyReason(): string | null {
-    return this.connectionError;
+    return this.connectionError ?? this.inputError;
   }
 
   /** Stops before the next window; the window in flight finishes. */
@@ -71,9 +91,20 @@ export class ScoringJob {
     this.stopping = true;
   }
 
+  /** Stops the window in flight at its next safe point (between batches): nothing torn, the rest scored by the next run. */
+  abort(): void {
+    this.stopping = true;
+    this.aborting = true;
+  }
+
+  /** The source whose window is being scored now, or null between runs. */
+  get inFlight(): string | null {
+    return this.current;
+  }
+
   status(): { checkpoints: Record<string, unknown>; last_runs: Omit<RunReport, "top">[] } {
     return {
-      checkpoints: Object.fromEntries((this.built?.sources ?? []).map((s) => [s.name, this.o.checkpoints.get(s.name) ?? null])),
+      checkpoints: Object.fromEntries((this.built?.sources ?? []).map((s) => [s.name, this.position(s.name) ?? null])),
       last_runs: this.lastRuns,
     };
   }
@@ -92,9 +123,17 @@ export class ScoringJob {
       }
       this.runStartedMs = Date.now();
       let ok = true;
-      for (const source of this.sourcesFor(lease.model)) {
+      const sources = this.sourcesFor(lease.model);
+      if (!this.rewound) {
+        this.rewound = true;
+        await this.rewind();
+      }
+      const unreadable: string[] = [];
+      for (const source of sources) {
+        this.markFirstRun(source.name);
         for (;;) {
           if (this.stopping) return;
+          this.current = source.name;
           const report = await runOnce({
             source,
             model: lease.model,
@@ -102,14 +141,24 @@ export class ScoringJob {
             minRiskScore: this.o.minRiskScore,
             drift: this.o.driftThreshold === undefined ? undefined : { spec: lease.model.metadata.feature_spec, threshold: this.o.driftThreshold },
             checkpoint: {
-              get: () => this.o.checkpoints.get(source.name),
-              commit: (p) => this.o.checkpoints.commit(source.name, p),
+              get: () => this.position(source.name),
+              commit: (p) => this.commit(source.name, p),
             },
-          });
+            shouldStop: () => this.aborting,
+          }).finally(() => (this.current = null));
           if (!report) {
-            logEvent("run_nothing_new", { source: source.name });
+            const problems = source.failures?.() ?? [];
+            if (problems.length > 0) {
+              // Nothing new to read, but inputs that cannot be read: the run still did not do its job.
+              ok = false;
+              unreadable.push(...problems);
+              logEvent("inputs_unreadable", { source: source.name, error: unreadableMessage(problems) });
+            } else {
+              logEvent("run_nothing_new", { source: source.name });
+            }
             break;
           }
+          if (report.error) unreadable.push(...(source.failures?.() ?? []));
           await this.record(report);
           if (report.error) {
             ok = false;
@@ -118,6 +167,7 @@ export class ScoringJob {
         }
       }
       this.lastRunOk = ok;
+      this.inputError = unreadable.length > 0 ? unreadableMessage([...new Set(unreadable)]) : null;
     } finally {
       lease.release();
     }
@@ -160,6 +210,46 @@ export class ScoringJob {
     }
   }
 
+  /** The committed position of a source, without the sink mark stored beside it. */
+  private position(key: string): unknown {
+    const v = this.o.checkpoints.get(key);
+    return isEnvelope(v) ? v.position : v;
+  }
+
+  private commit(key: string, position: unknown): void {
+    const mark = this.o.sink.mark?.();
+    this.o.checkpoints.commit(key, mark === undefined ? position : ({ soc_assistant_checkpoint: 2, position, sink: mark } satisfies Envelope));
+  }
+
+  /**
+   * A source's first run with a sink that can rewind starts by committing the sink's mark with no position:
+   * a crash before the run's first commit then drops what it wrote, instead of doubling it at the restart.
+   * Output that is already there (checkpoints deleted to score again) stays, and is said once.
+   */
+  private markFirstRun(key: string): void {
+    const mark = this.o.sink.mark?.();
+    if (mark === undefined || this.o.checkpoints.get(key) !== undefined) return;
+    if (mark.written > 0) logEvent("output_not_empty", { source: key, destination: this.o.destination });
+    this.o.checkpoints.commit(key, { soc_assistant_checkpoint: 2, position: undefined, sink: mark } satisfies Envelope);
+  }
+
+  /**
+   * Before the first run: a sink that can take back what it wrote drops what followed the last commit (a
+   * crash between write and commit), because the sources write those events again. Without any committed
+   * mark (first run, or checkpoints deleted) nothing is dropped: events scored again are appended.
+   */
+  private async rewind(): Promise<void> {
+    const sink = this.o.sink;
+    if (!sink.rewind) return;
+    const marks: unknown[] = [];
+    for (const key of checkpointKeys(this.o.checkpoints.dir)) {
+      const v = this.o.checkpoints.get(key);
+      if (isEnvelope(v)) marks.push(v.sink);
+    }
+    const dropped = await sink.rewind(marks);
+    if (dropped > 0) logEvent("uncommitted_output_dropped", { destination: this.o.destination, bytes: dropped });
+  }
+
   /** The sources for this version's fields plus the CIM fields risk events copy for pivots; rebuilt when they change. */
   private sourcesFor(model: LoadedScoringModel): EventSource[] {
     if (this.built?.schema !== model.featureSchema) {
@@ -194,10 +284,11 @@ export class ScoringJob {
       logEvent("rows_rejected", { source: report.source, rejected: report.events_rejected, first: report.rejected_samples.slice(0, 5).map((r) => `${r.file}:${r.line}: ${r.reason}`) });
     }
     if (report.retrain_suggested) logEvent("drift_detected", { source: report.source, run_id: report.run_id, drift_max: report.drift_max, reason: report.retrain_reason });
-    if (report.error) {
+    if (report.error && !report.committed) {
       logEvent("run_failed", { source: report.source, error: report.error, run_id: report.run_id });
       return;
     }
+    if (report.error) logEvent("inputs_unreadable", { source: report.source, error: report.error, run_id: report.run_id });
     if (report.events_pulled === 0 && report.events_rejected === 0) return;
     logEvent("run_finished", {
       source: report.source,
@@ -210,5 +301,16 @@ export class ScoringJob {
       seconds: Number(report.duration_seconds.toFixed(3)),
     });
     this.o.out(formatSummary(report, this.o.destination, this.o.minRiskScore));
+  }
+}
+
+/** The keys of the checkpoints stored in `dir` (none when it does not exist yet). */
+function checkpointKeys(dir: string): string[] {
+  try {
+    return readdirSync(dir)
+      .filter((f) => f.endsWith(".json"))
+      .map((f) => f.slice(0, -".json".length));
+  } catch {
+    return [];
   }
 }

@@ -20,6 +20,16 @@ export interface TrainingConfig {
   /** Weight classes inversely to their frequency. */
   class_weights: boolean;
   seed: number;
+  /**
+   * What validation holds out (ADR 0018): `none` (default) a random stratified split; `auto` whole input files
+   * when there are several, else blocks of time, else `none`; `file` and `time` ask for one (falling back the
+   * same way). Absent in models trained before grouped validation: they used `none`.
+   */
+  group_by?: "auto" | "file" | "time" | "none";
+  /** What the threshold is chosen for on the validation split; absent in older models: `f1`. */
+  threshold_goal?: "balanced_accuracy" | "f1" | "false_positive_rate";
+  /** With `threshold_goal: false_positive_rate`: the share of benign traffic allowed above the threshold. */
+  max_false_positive_rate?: number;
 }
 
 /** Platt scaling: calibrated = sigmoid(a · logit(raw) + b), fitted on the validation split. */
@@ -27,6 +37,44 @@ export interface Calibration {
   method: "platt";
   a: number;
   b: number;
+  /**
+   * Attack share of the rows the Platt fit saw (the validation split). With `base_rate`, `b` already holds the
+   * prior-shift correction logit(base_rate) − logit(prior), so that the probability assumes the site's
+   * attack share instead of the training data's (ADR 0018). Both absent in older models: no correction.
+   */
+  prior?: number;
+  /** The attack share the calibrated probability assumes (`model.base_rate` at training). */
+  base_rate?: number;
+}
+
+/** One validation group's figures (an input file or a block of time). */
+export interface GroupMetrics {
+  name: string;
+  rows: number;
+  positives: number;
+  /** At the model's threshold. */
+  accuracy: number;
+  /** NaN (null in JSON) when the group has one class only (`one_class`). */
+  roc_auc: number;
+  pr_auc: number;
+  /** Share of the group's benign rows scored high or critical. NaN without benign rows. */
+  benign_high_or_critical: number;
+  /** The group has rows of one class only: reported, not merged into another. */
+  one_class: boolean;
+}
+
+/** How validation was split off (`metadata.validation`). */
+export interface ValidationGrouping {
+  /** `model.training.group_by` as asked. */
+  group_by: "auto" | "file" | "time" | "none";
+  /** The grouping used. */
+  used: "file" | "time" | "none";
+  /** Why `used` differs from what was asked, when it does. */
+  note?: string;
+  /** Cross-validation folds by group (0 with `none`: one random stratified validation split). */
+  folds: number;
+  /** Per group, on its out-of-fold predictions (none with `none`). */
+  groups: GroupMetrics[];
 }
 
 export interface Metrics {
@@ -54,9 +102,13 @@ export interface ModelMetadata {
   architecture: ArchitectureConfig;
   training: TrainingConfig & { epochs_run: number; best_epoch: number; seconds: number; backend: string };
   calibration: Calibration;
-  /** Decision threshold on the calibrated probability, chosen on the validation split (max F1). */
+  /** Decision threshold on the calibrated probability, chosen on the validation split for `threshold_goal`. */
   threshold: number;
-  /** Metrics on the validation split (calibrated, at `threshold`). */
+  /** What the threshold was chosen for; absent in older models (max F1 on a random split). */
+  threshold_goal?: { goal: "balanced_accuracy" | "f1" | "false_positive_rate"; max_false_positive_rate?: number };
+  /** How the validation split was made; absent in older models (random stratified). */
+  validation?: ValidationGrouping;
+  /** Metrics on the validation split, or with groups on the out-of-fold predictions (calibrated, at `threshold`). */
   validation_metrics: Metrics;
   /** What the model was trained on: files, formats, row and label counts. */
   data: { files: string[]; rows: number; positives: number; negatives: number; excluded: number; rejected: number };

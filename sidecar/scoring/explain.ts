@@ -15,9 +15,9 @@
  * Contract: pure given the scoring function; `s(x)` comes from the same pass as the occluded variants, so
  * contributions are consistent with each other; the top list is sorted by contribution, descending (ties in
  * spec order), holds at most `topK` fields, each with contribution > 0 (rounded to 6 decimals), and the
- * event's value of the field: for a numeric field the number the featurizer read (`toNumber`), or null when
- * it read the value as missing (absent, blank, not a number); for other fields the value as the source gave
- * it, or null when absent.
+ * event's value of the field: for a numeric field the number the featurizer read (`toNumber`), null when it
+ * is absent or blank, and the raw string when it is present but not a number (read as missing); for other
+ * fields the value as the source gave it, or null when absent.
  */
 import type { TopFeature } from "../contract/index.ts";
 import type { FeatureSpec } from "../features/spec.ts";
@@ -265,10 +265,14 @@ export class Explainer {
     return top;
   }
 
-  /** A numeric field's value as the featurizer read it (null when missing or not a number); others as given. */
+  /**
+   * A numeric field's value as the featurizer read it: the number, null when absent or blank, and the raw
+   * string when it is present but not a number (`abc`, `1e999`: read as missing, shown as it was so the analyst
+   * sees what came in). Other fields as given.
+   */
   private originalValue(field: string, v: FieldValue | undefined): string | number | null {
     if (v === undefined) return null;
-    if (this.numeric.has(field)) return toNumber(v) ?? null;
+    if (this.numeric.has(field)) return toNumber(v) ?? (typeof v === "string" && v.trim() !== "" ? v : null);
     return v;
   }
 }

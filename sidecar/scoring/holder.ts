@@ -18,7 +18,7 @@ import type { FeatureSpec } from "../features/spec.ts";
 import type { Fields } from "../sources/event.ts";
 import type { BackendPreference } from "../tf/backend.ts";
 import { logEvent } from "../telemetry/log.ts";
-import { loadScoringModel, type LoadedScoringModel } from "./load.ts";
+import { loadScoringModel, type LoadedScoringModel, type LoadOptions } from "./load.ts";
 
 export interface HolderOptions {
   registryDir: string;
@@ -28,6 +28,8 @@ export interface HolderOptions {
   /** Scoring worker threads (see `loadScoringModel`). */
   workers?: number;
   topK?: number;
+  /** `model.base_rate`: versions that record the attack share they were calibrated on are rescored to it (ADR 0018). */
+  baseRate?: number;
   /** Throws, with the reason and the fix, when the input cannot give `metadata`'s spec the fields it reads. */
   checkInput?: (metadata: ModelMetadata) => Promise<void>;
 }
@@ -200,8 +202,8 @@ export class ModelHolder {
   }
 
   private verify(version: string): Promise<LoadedScoringModel> {
-    const { registryDir, name, backend, workers, topK, checkInput } = this.opts;
-    return verifyVersion({ registryDir, ref: `${name}@${version}`, backend, workers, topK, checkInput });
+    const { registryDir, name, backend, workers, topK, baseRate, checkInput } = this.opts;
+    return verifyVersion({ registryDir, ref: `${name}@${version}`, backend, workers, topK, baseRate, checkInput });
   }
 
   private install(model: LoadedScoringModel): void {
@@ -228,13 +230,8 @@ export class ModelHolder {
   }
 }
 
-export interface VerifyOptions {
-  registryDir: string;
-  /** `name@version`. */
-  ref: string;
-  backend: BackendPreference;
-  workers?: number;
-  topK?: number;
+/** What `loadScoringModel` takes (`ref` is `name@version` here), plus the input check. */
+export interface VerifyOptions extends LoadOptions {
   checkInput?: (metadata: ModelMetadata) => Promise<void>;
 }
 
@@ -244,7 +241,8 @@ export interface VerifyOptions {
  * probabilities in [0, 1]. Returns the loaded model; closes it and throws with the reason otherwise.
  */
 export async function verifyVersion(opts: VerifyOptions): Promise<LoadedScoringModel> {
-  const m = await loadScoringModel({ registryDir: opts.registryDir, ref: opts.ref, backend: opts.backend, workers: opts.workers, topK: opts.topK });
+  const { checkInput: _checkInput, ...load } = opts;
+  const m = await loadScoringModel(load);
   try {
     await opts.checkInput?.(m.metadata);
     const events = probeEvents(m.metadata.feature_spec);

@@ -3,6 +3,7 @@
  * the scorer (a worker pool, or the main thread when `workers` is 0) and the explainer. The version's spec is
  * checked against the fields the input provides before anything is scored.
  */
+import { CIM_NUMERIC_FIELDS } from "../contract/index.ts";
 import { compileFeaturizer, missingFields } from "../features/featurize.ts";
 import type { ModelMetadata } from "../registry/metadata.ts";
 import { ModelRegistry } from "../registry/registry.ts";
@@ -12,6 +13,7 @@ import type { ScoringModel } from "./model.ts";
 import { Explainer } from "./explain.ts";
 import { ScoringPool } from "./pool.ts";
 import { Scorer } from "./scorer.ts";
+import { rebaseCalibration, rebaseProbability } from "./base-rate.ts";
 
 export interface LoadedScoringModel extends ScoringModel {
   metadata: ModelMetadata;
@@ -28,6 +30,12 @@ export interface LoadOptions {
   /** Worker threads for scoring; 0 scores on the main thread. Default: one per core but one (`defaultPoolSize`). */
   workers?: number;
   topK?: number;
+  /**
+   * `model.base_rate`: rescore a version as if trained with this base rate (its calibration and threshold are
+   * shifted, decisions and rankings unchanged; ADR 0018). Absent, or a version that records no prior: the
+   * version's own.
+   */
+  baseRate?: number;
 }
 
 /** Thrown when the input cannot give the model the fields its feature spec reads. */
@@ -36,7 +44,9 @@ export class MissingFieldsError extends Error {
 }
 
 export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoringModel> {
-  const { model, metadata } = await new ModelRegistry(opts.registryDir).load(opts.ref);
+  const loaded = await new ModelRegistry(opts.registryDir).load(opts.ref);
+  const { model } = loaded;
+  const metadata = opts.baseRate === undefined ? loaded.metadata : atBaseRate(loaded.metadata, opts.baseRate);
   const net = extractDense(model);
   model.dispose();
   const spec = metadata.feature_spec;
@@ -87,6 +97,7 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     featureSchema: metadata.feature_schema,
     threshold: metadata.threshold,
     width: spec.columns.length,
+    numericFields: [...new Set([...spec.numeric.map((n) => n.field), ...CIM_NUMERIC_FIELDS])],
     metadata,
     runtime,
     featurize,
@@ -95,6 +106,14 @@ export async function loadScoringModel(opts: LoadOptions): Promise<LoadedScoring
     assess,
     close,
   };
+}
+
+/** The metadata with its calibration and threshold moved to `baseRate` (unchanged when it records no prior). */
+function atBaseRate(metadata: ModelMetadata, baseRate: number): ModelMetadata {
+  const c = metadata.calibration;
+  const assumed = c.base_rate ?? c.prior;
+  if (assumed === undefined) return metadata;
+  return { ...metadata, calibration: rebaseCalibration(c, baseRate), threshold: rebaseProbability(metadata.threshold, assumed, baseRate) };
 }
 
 function keptEvents<E>(keep: Int32Array, events: readonly E[]): E[] {

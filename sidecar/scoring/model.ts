@@ -14,6 +14,8 @@ export interface ScoringModel {
   threshold: number;
   /** Input row width. */
   width: number;
+  /** The source fields read as numbers (features and the risk event's numeric CIM copies): a value of one that is not a number is counted. */
+  numericFields?: readonly string[];
   featurize(fields: Fields, out: Float32Array, offset: number): void;
   /** Calibrated probabilities for `rows` rows of `x`. May transfer (detach) `x`. */
   score(x: Float32Array, rows: number): Promise<Float32Array>;

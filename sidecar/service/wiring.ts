@@ -19,7 +19,11 @@ import { connectionOptions, hecSinkOptions } from "./options.ts";
 import { SplunkSource } from "../sources/splunk/source.ts";
 import { openFileSource } from "../sources/file/index.ts";
 import { WindowedFileSource } from "../sources/file/windowed.ts";
+import { expandPaths } from "../sources/file/glob.ts";
+import { access, constants } from "node:fs/promises";
 import { logEvent } from "../telemetry/log.ts";
+import type { HolderOptions } from "../scoring/holder.ts";
+import { checkInputFields } from "../scoring/load.ts";
 
 export interface Wiring {
   /** The sources for a model that reads `fields` (Splunk searches pull only those). */
@@ -62,7 +66,9 @@ export function wire(config: Config): Wiring {
 
   return {
     sources(fields, now) {
-      if (src.type === "file") return [new WindowedFileSource({ files: src.file.paths, format: src.file.format })];
+      if (src.type === "file") {
+        return [new WindowedFileSource({ files: src.file.paths, format: src.file.format, checkpointEveryEvents: src.file.checkpoint_every_events })];
+      }
       return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now }));
     },
     sink: riskSink,
@@ -105,10 +111,7 @@ export function wire(config: Config): Wiring {
       }
       return null;
     },
-    async inputFields() {
-      if (src.type !== "file") return undefined;
-      return openFileSource({ files: src.file.paths, format: src.file.format }).fields();
-    },
+    inputFields: () => fileInputFields(config),
     inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",
     destination: hec ? `index ${hec.index} through HEC at ${hec.url}` : sink.file.path,
     lagSeconds: src.type === "splunk" ? src.splunk.lag_seconds : undefined,
@@ -123,6 +126,52 @@ export function wire(config: Config): Wiring {
  * none. Throws a `TrainingDataError` when neither exists. Secrets are revealed here: the spec crosses into the
  * retraining worker thread as plain data and is never logged.
  */
+/**
+ * The fields the configured file input provides (patterns expanded, only the files readable now: one that
+ * cannot be read is the file source's to report, by name, and says nothing about whether a model fits);
+ * undefined for a Splunk source or when no file can be read.
+ */
+export async function fileInputFields(config: Config): Promise<string[] | undefined> {
+  const src = config.source;
+  if (src.type !== "file") return undefined;
+  const readable: string[] = [];
+  for (const f of (await expandPaths(src.file.paths)).files) {
+    try {
+      await access(f, constants.R_OK);
+      readable.push(f);
+    } catch {
+      // reported by the source
+    }
+  }
+  if (readable.length === 0) return undefined;
+  try {
+    return await openFileSource({ files: readable, format: src.file.format }).fields();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The model holder's options from config, for the sidecar and for the CLI's promote/rollback/retrain (which
+ * verify in their own process, on the main thread: `workers: 0`). A version is refused when the configured
+ * file input lacks fields it reads.
+ */
+export function modelHolderOptions(config: Config, o: { registryDir?: string; name?: string; workers?: number } = {}): HolderOptions {
+  const inputName = config.source.type === "file" ? config.source.file.paths.join(", ") : "splunk";
+  return {
+    registryDir: o.registryDir ?? config.model.registry_dir,
+    name: o.name ?? config.model.name,
+    backend: config.model.backend,
+    workers: o.workers ?? config.model.workers,
+    topK: config.model.explain_top_k,
+    baseRate: config.model.base_rate,
+    async checkInput(metadata) {
+      const fields = await fileInputFields(config);
+      if (fields) checkInputFields(metadata, fields, inputName);
+    },
+  };
+}
+
 export function retrainSpec(config: Config, data: RetrainDataSpec | undefined): RetrainSpec {
   const r = config.retrain;
   let d = data;
@@ -137,6 +186,7 @@ export function retrainSpec(config: Config, data: RetrainDataSpec | undefined): 
     name: config.model.name,
     architecture: config.model.architecture,
     training: { ...config.model.training, epochs: r.epochs ?? config.model.training.epochs },
+    baseRate: config.model.base_rate,
     holdoutFraction: r.holdout_fraction,
     minRows: r.min_rows,
   };

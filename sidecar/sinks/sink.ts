@@ -28,6 +28,11 @@ export interface SerializedBatch {
   ids: readonly string[];
 }
 
+export interface SinkMark {
+  written: number;
+  [key: string]: unknown;
+}
+
 export interface Sink<T> {
   start(): Promise<void>;
   /** Sends one batch. Resolves with the outcome; rejects only on programming errors. */
@@ -45,4 +50,17 @@ export interface Sink<T> {
   flush(): Promise<SinkResult>;
   /** Idempotent, safe without start. */
   shutdown(): Promise<void>;
+  /**
+   * Optional, for sinks that can take back what they wrote (a file). A JSON token for "everything flushed so
+   * far" (`written`: how much output that is, bytes or records; 0 for an empty output); the pipeline commits
+   * it with the source's checkpoint, in the same atomic write.
+   */
+  mark?(): SinkMark | undefined;
+  /**
+   * Optional, with `mark`: removes what was written after the newest of `marks` (the tokens of the committed
+   * checkpoints) that still describes this sink's output, because the sources will write it again; resolves
+   * with the bytes removed. Called once before the first run, after `start`. Tokens of another output are
+   * ignored.
+   */
+  rewind?(marks: unknown[]): Promise<number>;
 }

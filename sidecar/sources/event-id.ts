@@ -3,16 +3,16 @@
  * with the event because both the scoring pipeline and training (the feedback join) need the same value.
  */
 import { createHash } from "node:crypto";
-import { basename } from "node:path";
 import type { NetEvent } from "./event.ts";
 
 /**
  * Splunk events: hex SHA-256 of `index + "|" + _raw` (what SPL's `sha256(index."|"._raw)` gives). File
- * events: hex SHA-256 of `basename(file) + "|" + line number + "|" + line`; the base name, so the same file
- * scored from another directory keeps its ids.
+ * events: hex SHA-256 of `line number + "|" + line`: what travels with the line when its file is rotated,
+ * renamed, moved or compressed, so a re-read archive gives the ids the live file gave. The file's name is
+ * left out on purpose; ADR 0016 lists what can collide (the same line at the same number in two files).
  */
 export function eventId(event: NetEvent): string {
   const o = event.origin;
-  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${basename(o.file)}|${o.line}|${o.raw}`;
+  const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${o.line}|${o.raw}`;
   return createHash("sha256").update(key).digest("hex");
 }

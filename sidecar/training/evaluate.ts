@@ -2,7 +2,8 @@
  * Evaluation maths on probabilities (`Float32Array`) and labels (`Uint8Array`, 1 = attack): Platt
  * calibration, the decision threshold, and the metrics table. Pure functions, O(n log n) at most.
  */
-import type { Calibration, Metrics } from "../registry/metadata.ts";
+import type { Calibration, GroupMetrics, Metrics } from "../registry/metadata.ts";
+import { riskBand, riskScore } from "../scoring/risk.ts";
 import { calibrate, CALIBRATION_EPS } from "../scoring/scorer.ts";
 
 /** Σ log-loss of sigmoid(a·z + b) against the targets, computed without overflow. */
@@ -97,24 +98,44 @@ function descendingOrder(prob: Float32Array): Uint32Array {
   return idx.sort((i, j) => prob[j]! - prob[i]!);
 }
 
+/** What the decision threshold is chosen for (`model.training.threshold_goal`). */
+export type ThresholdGoal = "balanced_accuracy" | "f1" | "false_positive_rate";
+
+export interface ThresholdChoice {
+  goal: ThresholdGoal;
+  /** With `false_positive_rate`: the largest share of benign rows allowed at or above the threshold. */
+  max_false_positive_rate?: number;
+}
+
 /**
- * The decision threshold (predict attack when p >= threshold) that maximizes F1 on these rows (the validation
- * split). Candidate cuts are the distinct probabilities, so tied scores are always on the same side. Ties in
- * F1 go to the highest threshold (fewest alerts). The value is placed halfway between the lowest included
- * probability and the next lower one, so unseen scores near the cut fall on the side the data supports; it
- * is always strictly inside (0, 1). With no attack rows F1 is 0 everywhere and the answer is 0.5.
+ * The decision threshold (predict attack when p >= threshold) that best meets `goal` on these rows (the
+ * validation split):
+ * - `f1`: maximizes F1 (depends on the rows' attack share, so it carries badly to a site with another one);
+ * - `balanced_accuracy` (the default): maximizes (recall + specificity) / 2, which does not depend on the
+ *   attack share;
+ * - `false_positive_rate`: the lowest threshold whose share of benign rows at or above it is at most
+ *   `max_false_positive_rate` (the most recall within an admin's false-alarm budget).
+ * Candidate cuts are the distinct probabilities, so tied scores are always on the same side. Ties go to the
+ * highest threshold (fewest alerts). The value is placed halfway between the lowest included probability and
+ * the next lower one, so unseen scores near the cut fall on the side the data supports; it is always strictly
+ * inside (0, 1). Without attack rows (or, for the first two goals, without benign rows) the answer is 0.5.
  * O(n log n). Probabilities must not be NaN.
  */
-export function chooseThreshold(prob: Float32Array, y: Uint8Array): number {
+export function chooseThreshold(prob: Float32Array, y: Uint8Array, choice: ThresholdChoice | ThresholdGoal = "f1"): number {
+  const { goal, max_false_positive_rate: budget = 0.01 } = typeof choice === "string" ? { goal: choice } : choice;
   const n = prob.length;
   let pos = 0;
   for (let i = 0; i < n; i++) pos += y[i] ? 1 : 0;
+  const neg = n - pos;
   if (n === 0 || pos === 0) return 0.5;
+  if (neg === 0 && goal !== "f1") return 0.5;
   const order = descendingOrder(prob);
   let tp = 0;
   let fp = 0;
-  let bestF1 = -1;
+  let bestValue = -Infinity;
   let best = 0.5;
+  // With a false-positive budget, the highest threshold (no alerts) is always within it.
+  if (goal === "false_positive_rate") best = Math.min(1 - 1e-7, (prob[order[0]!]! + 1) / 2);
   for (let k = 0; k < n; ) {
     const v = prob[order[k]!]!;
     while (k < n && prob[order[k]!]! === v) {
@@ -122,9 +143,12 @@ export function chooseThreshold(prob: Float32Array, y: Uint8Array): number {
       else fp++;
       k++;
     }
-    const f1 = (2 * tp) / (2 * tp + fp + (pos - tp));
-    if (f1 > bestF1) {
-      bestF1 = f1;
+    let value: number;
+    if (goal === "f1") value = (2 * tp) / (2 * tp + fp + (pos - tp));
+    else if (goal === "balanced_accuracy") value = (tp / pos + (neg - fp) / neg) / 2;
+    else value = fp / Math.max(1, neg) <= budget ? tp : -Infinity;
+    if (value > bestValue) {
+      bestValue = value;
       const next = k < n ? prob[order[k]!]! : Math.min(0, v);
       best = (v + next) / 2;
     }
@@ -223,6 +247,22 @@ export function computeMetrics(prob: Float32Array, y: Uint8Array, threshold: num
 }
 
 /**
+ * Share of benign rows whose risk score (`riskScore` of the calibrated probability, as the product writes it)
+ * lands in the high or critical band: the analyst's false-alarm load. NaN without benign rows.
+ */
+export function benignHighOrCritical(prob: Float32Array, y: Uint8Array): number {
+  let benign = 0;
+  let alarmed = 0;
+  for (let i = 0; i < prob.length; i++) {
+    if (y[i]) continue;
+    benign++;
+    const band = riskBand(riskScore(prob[i]!));
+    if (band === "high" || band === "critical") alarmed++;
+  }
+  return benign === 0 ? NaN : alarmed / benign;
+}
+
+/**
  * A small aligned text table for the CLI: counts, the rates to 4 decimals (`n/a` when undefined), and the
  * confusion matrix with actual classes as rows.
  */
@@ -248,4 +288,19 @@ export function formatMetricsTable(m: Metrics): string {
     `  ${"actual attack".padEnd(13)} ${String(c.tp).padStart(w)}  ${String(c.fn).padStart(w)}`,
     `  ${"actual benign".padEnd(13)} ${String(c.fp).padStart(w)}  ${String(c.tn).padStart(w)}`,
   ].join("\n");
+}
+
+/** One group's figures (an input file, a capture, a block of time) at `threshold`; a one-class group is flagged. */
+export function groupFigures(name: string, prob: Float32Array, y: Uint8Array, threshold: number): GroupMetrics {
+  const m = computeMetrics(prob, y, threshold);
+  return {
+    name,
+    rows: m.rows,
+    positives: m.positives,
+    accuracy: m.accuracy,
+    roc_auc: m.roc_auc,
+    pr_auc: m.pr_auc,
+    benign_high_or_critical: benignHighOrCritical(prob, y),
+    one_class: m.positives === 0 || m.positives === m.rows,
+  };
 }

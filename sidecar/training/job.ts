@@ -24,6 +24,9 @@ import { trainFromEvents } from "./pipeline.ts";
 import type { EpochProgress } from "./train.ts";
 
 export type { EpochProgress } from "./train.ts";
+/** Fewer rows of a class than this leave the validation split without that class: calibration cannot fit. */
+export const MIN_ROWS_PER_CLASS = 2;
+
 export { TrainingDataError, eventsTrainingData, fileTrainingData, type DataDescription, type TrainingData, type TrainingDataProvider } from "./data.ts";
 
 /** Picks the features from the fields the data provides and a sample of its rows (`chooseFeatures` by default). */
@@ -40,6 +43,8 @@ interface JobOptionsBase {
   architecture: ArchitectureConfig;
   /** `model.training` of the config (with any per-run override, e.g. `--epochs`, applied by the caller). */
   training: TrainingConfig;
+  /** `model.base_rate`: the attack share the risk score assumes (ADR 0018); absent: the validation split's. */
+  baseRate?: number;
   /** Called after each epoch, on the job's own thread: keep it cheap. */
   onEpoch?: (progress: EpochProgress) => void;
   signal?: AbortSignal;
@@ -135,6 +140,12 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
   if (positives === 0 || negatives === 0) {
     throw new TrainingDataError(`training needs both classes; the data has ${negatives} benign and ${positives} attack rows`);
   }
+  if (Math.min(positives, negatives) < MIN_ROWS_PER_CLASS) {
+    throw new TrainingDataError(
+      `training needs at least ${MIN_ROWS_PER_CLASS} rows of each class (some to train on, some to validate and calibrate on); ` +
+        `the data has ${negatives} benign and ${positives} attack rows: add labeled rows`,
+    );
+  }
   const t1 = performance.now();
 
   const sample = events.slice(0, FEATURE_SAMPLE_ROWS).map((e) => e.fields);
@@ -143,7 +154,13 @@ export async function runTrainingJob(options: TrainingJobOptions): Promise<Train
     : options.features;
   const cpu0 = process.cpuUsage();
   const trained = await trainFromEvents({
-    events: events.map((e) => ({ fields: e.fields, label: e.label as 0 | 1 })),
+    events: events.map((e) => ({
+      fields: e.fields,
+      label: e.label as 0 | 1,
+      source: e.origin.kind === "file" ? e.origin.file : e.origin.source,
+      ...(e.time !== undefined ? { time: e.time } : {}),
+    })),
+    baseRate: options.baseRate,
     featureConfig,
     arch: options.architecture,
     training: options.training,

@@ -38,6 +38,8 @@ export interface RetrainSpec {
   name: string;
   architecture: ArchitectureConfig;
   training: TrainingConfig;
+  /** `model.base_rate` (ADR 0018); absent: no prior-shift correction. */
+  baseRate?: number;
   /** Fixed features; default: chosen from the data. */
   features?: FeatureConfig;
   holdoutFraction: number;
@@ -160,6 +162,7 @@ export async function runRetrainJob(spec: RetrainSpec, signal?: AbortSignal): Pr
       features: spec.features,
       architecture: spec.architecture,
       training: spec.training,
+      baseRate: spec.baseRate,
       registryDir: spec.registryDir,
       name: spec.name,
       makeCurrent: "never",

@@ -39,6 +39,9 @@ export interface EpochProgress {
   seconds: number;
   /** True when this epoch has the best validation loss so far (its weights are the ones kept). */
   improved: boolean;
+  /** Set while cross-validating by group: the 1-based fold being trained, of `folds`; absent for the model that ships. */
+  fold?: number;
+  folds?: number;
 }
 
 export interface TrainInput {
@@ -52,6 +55,11 @@ export interface TrainInput {
   arch: ArchitectureConfig;
   training: TrainingConfig;
   onEpoch?: (progress: EpochProgress) => void;
+  /**
+   * Train without validation rows (`xVal` and `yVal` empty): every one of `training.epochs` epochs runs and the
+   * last weights are kept (the refit on all rows once cross-validation has chosen the epoch count).
+   */
+  withoutValidation?: boolean;
   /** Aborting stops training at the next yield point; `trainModel` then rejects with the signal's reason. */
   signal?: AbortSignal;
 }
@@ -110,7 +118,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
   if (xTrain.length !== nTrain * width) throw new RangeError(`xTrain has ${xTrain.length} values, expected ${nTrain} × ${width}`);
   if (xVal.length !== nVal * width) throw new RangeError(`xVal has ${xVal.length} values, expected ${nVal} × ${width}`);
   if (nTrain === 0) throw new RangeError("no training rows");
-  if (nVal === 0) throw new RangeError("no validation rows: early stopping needs a validation split");
+  if (nVal === 0 && !input.withoutValidation) throw new RangeError("no validation rows: early stopping needs a validation split");
   if (!(Number.isInteger(training.batch_size) && training.batch_size >= 1)) throw new RangeError(`batch_size must be a positive integer, got ${training.batch_size}`);
 
   const started = performance.now();
@@ -187,7 +195,7 @@ export async function trainModel(input: TrainInput): Promise<TrainResult> {
       }
       onEpoch?.({ epoch, epochs: training.epochs, loss, valLoss, seconds: (performance.now() - epochStart) / 1000, improved });
       signal?.throwIfAborted();
-      if (epoch - best.epoch >= training.patience) break;
+      if (!input.withoutValidation && epoch - best.epoch >= training.patience) break;
     }
     // A NaN validation loss on every epoch leaves no snapshot: keep the last weights and say so by bestEpoch.
     if (snapshot) model.setWeights(snapshot);

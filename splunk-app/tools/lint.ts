@@ -13,6 +13,7 @@ import { parseConf, type ConfFile } from "./conf.ts";
 import type { AllowList } from "./derive-allowlist.ts";
 import { lintFields } from "./fields.ts";
 import { appKnowledge } from "./knowledge.ts";
+import { macroArgs } from "../../emulator/spl/macros.ts";
 
 export type Severity = "fail" | "warn";
 
@@ -118,25 +119,8 @@ export function macroCalls(spl: string): { name: string; argc: number; text: str
       out.push({ name: inner, argc: -1, text: m[0] });
       continue;
     }
-    out.push({ name: call[1], argc: call[2] === undefined ? 0 : splitArgs(call[2]).length, text: m[0] });
+    out.push({ name: call[1], argc: call[2] === undefined ? 0 : macroArgs(call[2]).length, text: m[0] });
   }
-  return out;
-}
-
-/** Splits macro arguments at commas outside double quotes. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  let cur = "";
-  let q = false;
-  for (let i = 0; i < s.length; i++) {
-    const ch = s[i];
-    if (ch === '"' && s[i - 1] !== "\\") q = !q;
-    if (ch === "," && !q) {
-      out.push(cur.trim());
-      cur = "";
-    } else cur += ch;
-  }
-  out.push(cur.trim());
   return out;
 }
 

@@ -17,7 +17,7 @@ describe("config", () => {
   it("loads the shipped config.yaml with the documented defaults", () => {
     const c = loadConfig("config.yaml", {});
     assert.equal(c.source.type, "file");
-    assert.equal(c.sink.min_risk_score, 20);
+    assert.equal(c.sink.min_risk_score, 21);
     assert.equal(c.model.training.batch_size, 256);
     assert.deepEqual(
       c.model.architecture.hidden.map((h) => [h.units, h.dropout]),

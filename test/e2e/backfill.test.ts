@@ -5,7 +5,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Sidecar } from "../../sidecar/service/sidecar.ts";
 import { checkpointOf, idCounts, indexedRisk, loopConfig, newClient, runService, seedSample } from "./loop.ts";
-import { emulatorTarget } from "./target.ts";
+import { emulatorTarget } from "../helpers/splunk-target.ts";
 
 describe("backfill", () => {
   it("scores only the events of the _time range, with the live ids, and leaves the live checkpoint alone", async () => {

@@ -9,7 +9,7 @@ import {
   checkpointOf, checkpointPath, idCounts, indexedRisk, landed, loopConfig, newClient, onRequest, runService, scoringModel, seedSample, totals,
   type RunSummary,
 } from "./loop.ts";
-import { emulatorTarget, type Target } from "./target.ts";
+import { emulatorTarget, type Target } from "../helpers/splunk-target.ts";
 
 async function withEmulator(body: (t: Target) => Promise<void>): Promise<void> {
   const t = await emulatorTarget();

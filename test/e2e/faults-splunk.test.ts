@@ -9,7 +9,7 @@ import {
   checkpointPath, indexedRuns, landed, loopConfig, newClient, onRequest, runService, sampleRows, scoringModel, seedSample,
   totals, uniqueSource, zeekText, type RunSummary,
 } from "./loop.ts";
-import { emulatorTarget, passSecond, reservePort, UNTRUSTED_TLS, type EmulatorTargetOptions, type Target } from "./target.ts";
+import { emulatorTarget, passSecond, reservePort, UNTRUSTED_TLS, type EmulatorTargetOptions, type Target } from "../helpers/splunk-target.ts";
 
 async function withEmulator(o: EmulatorTargetOptions, body: (t: Target) => Promise<void>): Promise<void> {
   const t = await emulatorTarget(o);

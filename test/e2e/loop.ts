@@ -20,7 +20,7 @@ import { buildSpl, SplunkSource } from "../../sidecar/sources/splunk/source.ts";
 import { SplunkClient } from "../../sidecar/splunk/sdk.ts";
 import { configureLogging } from "../../sidecar/telemetry/log.ts";
 import { startBackend } from "../../sidecar/tf/start.ts";
-import { connection, type SeedRow, type Target } from "./target.ts";
+import { requireHec, type SeedEvent, type Target } from "../helpers/splunk-target.ts";
 
 // The sidecar's INFO lines would bury the test output; E2E_LOG_LEVEL=info shows them.
 configureLogging({ level: process.env.E2E_LOG_LEVEL ?? "error", format: "text" });
@@ -64,7 +64,7 @@ export function sampleRows(n: number, offset = 0): string[] {
  * booleans as booleans), with `ts` moved to `firstTime + i × stepSeconds` so they sit inside the sidecar's
  * event-time bounds. `_raw` is the JSON line; Splunk extracts its fields at search time (AUTO_KV_JSON).
  */
-export function zeekJsonRows(rows: readonly string[], firstTime: number, stepSeconds = 0.5): SeedRow[] {
+export function zeekJsonRows(rows: readonly string[], firstTime: number, stepSeconds = 0.5): SeedEvent[] {
   const { names, types } = sample();
   return rows.map((line, i) => {
     const cells = line.split("\t");
@@ -110,7 +110,8 @@ export interface LoopOptions {
 
 /** The Service's config for a target: Splunk source, HEC sink with ack and create_index, the shipped model. */
 export function loopConfig(t: Target, o: LoopOptions): Config {
-  const auth = "token" in t.auth ? { token: t.auth.token } : { username: t.auth.username, password: t.auth.password };
+  const auth = t.password ? { username: t.password.username, password: t.password.password } : { token: t.token };
+  const hec = requireHec(t);
   return parseConfig(
     {
       source: { type: "splunk" },
@@ -129,11 +130,11 @@ export function loopConfig(t: Target, o: LoopOptions): Config {
         ...o.splunk,
       },
       hec: {
-        url: t.hecUrl,
-        token: t.hecToken,
+        url: hec.url,
+        token: hec.token,
         index: t.riskIndex,
         create_index: true,
-        ack: t.hecAck,
+        ack: hec.ack,
         ...(t.caFile ? { ca_file: t.caFile } : {}),
         verify_tls: t.verifyTls,
         batch_max_events: 200,
@@ -337,7 +338,7 @@ export async function expectedRisk(client: SplunkClient, config: Config, range: 
 export const ALWAYS_PRESENT = RISK_EVENT_FIELDS.filter((f) => f !== "_time" && !(CIM_COPY_FIELDS as readonly string[]).includes(f));
 
 export function newClient(t: Target): SplunkClient {
-  return new SplunkClient(connection(t));
+  return new SplunkClient(t.connection());
 }
 
 /** Set difference, for readable assertion messages. */
@@ -350,7 +351,7 @@ export function diff(a: Iterable<string>, b: ReadonlySet<string>): string[] {
 
 export interface Seeded {
   source: string;
-  rows: SeedRow[];
+  rows: SeedEvent[];
   query: string;
 }
 

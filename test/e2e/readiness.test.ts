@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { loopConfig, runService, seedSample } from "./loop.ts";
-import { emulatorTarget } from "./target.ts";
+import { emulatorTarget } from "../helpers/splunk-target.ts";
 
 describe("readiness", () => {
   it("a risk index that does not exist leaves the sidecar up and not ready, saying how to create it", async () => {

@@ -1,6 +1,6 @@
 /**
  * Retraining from a Splunk search, end to end through the SDK against the emulator (or a real Splunk named by
- * the environment, see target.ts): labeled flows in an index, analyst labels in the `soc_assistant_feedback`
+ * the environment, see test/helpers/splunk-target.ts): labeled flows in an index, analyst labels in the `soc_assistant_feedback`
  * KV store collection, the training set they make, and one retraining that trains, evaluates, decides and
  * writes its `soc_assistant:model` event to the index through HEC.
  */
@@ -22,7 +22,7 @@ import { ModelEventLog } from "../../sidecar/training/model-events.ts";
 import { Retrainer } from "../../sidecar/training/retrainer.ts";
 import { readSearch, splunkTrainingData } from "../../sidecar/training/splunk-data.ts";
 import { eventId } from "../../sidecar/sources/event-id.ts";
-import { connection, emulatorTarget, type Target } from "./target.ts";
+import { emulatorTarget, requireHec, type Target } from "../helpers/splunk-target.ts";
 
 const COLLECTION = "soc_assistant_feedback";
 
@@ -67,7 +67,7 @@ describe("retraining from a Splunk search (emulator)", () => {
           method: "POST",
           ca: t.caFile ? readFileSync(t.caFile) : undefined,
           rejectUnauthorized: t.verifyTls,
-          headers: { Authorization: "token" in t.auth ? `Bearer ${t.auth.token}` : `Basic ${Buffer.from(`${t.auth.username}:${t.auth.password}`).toString("base64")}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
+          headers: { Authorization: t.password ? `Basic ${Buffer.from(`${t.password.username}:${t.password.password}`).toString("base64")}` : `Bearer ${t.token}`, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) },
         },
         (res) => {
           res.resume();
@@ -82,7 +82,7 @@ describe("retraining from a Splunk search (emulator)", () => {
   after(() => t?.stop());
 
   it("analyst labels from the collection change the labels of the training set (last label per event_id wins, bad rows counted and skipped)", async () => {
-    const client = new SplunkClient(connection(t));
+    const client = new SplunkClient(t.connection());
     try {
       const search = { name: "flows", query: `index=${t.index} sourcetype=flows:json`, label_field: "label", label_map: {}, earliest: "-1d", latest: "now", field_map: {}, max_rows: 200_000, max_rows_read: 2_000_000, page_size: 250 };
       const plain = await splunkTrainingData({ client, search, seed: 1 }).read();
@@ -104,12 +104,13 @@ describe("retraining from a Splunk search (emulator)", () => {
 
   it("retrains from the search: trains, evaluates, decides, and the model event is in the index", async () => {
     const dir = mkdtempSync(join(tmpdir(), "retrain-e2e-"));
-    const auth = "token" in t.auth ? { token: t.auth.token } : { username: t.auth.username, password: t.auth.password };
+    const auth = t.password ? { username: t.password.username, password: t.password.password } : { token: t.token };
+    const hec = requireHec(t);
     const config = parseConfig({
       source: { type: "file", file: { paths: ["data/sample/conn.sample.log"] } },
       sink: { type: "splunk_hec" },
       splunk: { url: t.url, ...auth, ca_file: t.caFile, verify_tls: t.verifyTls, app: "search" },
-      hec: { url: t.hecUrl, token: t.hecToken, index: t.riskIndex, ca_file: t.caFile, ack: t.hecAck, create_index: true },
+      hec: { url: hec.url, token: hec.token, index: t.riskIndex, ca_file: t.caFile, ack: hec.ack, create_index: true },
       model: { registry_dir: dir, name: "flows", backend: "wasm", architecture: { hidden: [{ units: 8 }], learning_rate: 0.02 }, training: { epochs: 6, batch_size: 64 } },
       retrain: { data: { type: "splunk", splunk: { name: "flows", query: `index=${t.index} sourcetype=flows:json`, earliest: "-1d" } }, min_rows: 100 },
     });
@@ -138,7 +139,7 @@ describe("retraining from a Splunk search (emulator)", () => {
       assert.ok(!("busy" in outcome));
       assert.equal(outcome.status, "promoted", outcome.reason);
       assert.equal(outcome.event.data!.feedback_labels, 20, "the analyst labels reached the training");
-      const client = new SplunkClient(connection(t));
+      const client = new SplunkClient(t.connection());
       try {
         const found: Record<string, unknown>[] = [];
         for (let i = 0; i < 50 && found.length === 0; i++) {

@@ -12,7 +12,7 @@ import {
   ALWAYS_PRESENT, checkpointOf, checkpointPath, diff, duplicates, eventually, expectedRisk, indexedRisk, indexedRuns, loopConfig,
   MIN_RISK_SCORE, newClient, runService, sample, scoringModel, SOURCETYPE, totals, uniqueSource, zeekJsonRows,
 } from "./loop.ts";
-import { emulatorTarget, realTarget, realTargetMissing, type Target } from "./target.ts";
+import { emulatorTarget, realTarget, realTargetMissing, type Target } from "../helpers/splunk-target.ts";
 
 const NUMERIC_CIM = new Set(["src_port", "dest_port", "bytes_in", "bytes_out", "packets_in", "packets_out", "duration"]);
 
@@ -104,9 +104,9 @@ describe("the Splunk loop end to end", () => {
     }
   });
 
-  const missing = realTargetMissing();
+  const missing = realTargetMissing({ hec: true });
   it("on a real Splunk: the same", { skip: missing ?? false, timeout: 600_000 }, async () => {
-    const t = realTarget();
+    const t = realTarget()!;
     await happyPath(t);
   });
 

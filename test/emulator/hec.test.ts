@@ -121,18 +121,32 @@ describe("emulator HEC", () => {
   });
 
   it("acknowledges per channel: ackIds from 0, false until ackDelayMs, then true once", async () => {
-    const post = () => call(`${emu.hecUrl}/services/collector/event`, { auth: splunk(ACK_TOKEN), headers: { "X-Splunk-Request-Channel": CHANNEL }, body: ev() });
-    assert.deepEqual((await post()).json(), { text: "Success", code: 0, ackId: 0 });
-    assert.deepEqual((await post()).json(), { text: "Success", code: 0, ackId: 1 });
-    const other = await call(`${emu.hecUrl}/services/collector/event?channel=11111111-2222-3333-4444-555555555555`, { auth: splunk(ACK_TOKEN), body: ev() });
-    assert.equal(other.json<{ ackId: number }>().ackId, 0, "ackIds count per channel");
-    const ack = (ids: number[]) => call(`${emu.hecUrl}/services/collector/ack?channel=${CHANNEL}`, { auth: splunk(ACK_TOKEN), body: JSON.stringify({ acks: ids }) });
-    assert.deepEqual((await ack([0, 1, 7])).json(), { acks: { "0": false, "1": false, "7": false } });
-    await new Promise((r) => setTimeout(r, 60));
-    assert.deepEqual((await ack([0, 1])).json(), { acks: { "0": true, "1": true } });
-    assert.deepEqual((await ack([0])).json(), { acks: { "0": false } }, "a true ack is reported once");
-    const noChannel = await call(`${emu.hecUrl}/services/collector/ack`, { auth: splunk(ACK_TOKEN), body: '{"acks":[0]}' });
-    assert.equal(noChannel.json<{ code: number }>().code, 10);
+    // Its own emulator on a hand-moved clock: on a loaded machine the posts alone can take longer than the delay.
+    const t0 = Date.now();
+    let elapsed = 0;
+    const emu = createEmulator({
+      ackDelayMs: 50,
+      now: () => t0 + elapsed,
+      indexes: ["risk"],
+      hecTokens: [{ token: ACK_TOKEN, name: "acked", useAck: true, indexes: ["risk"], defaultIndex: "risk" }],
+    });
+    await emu.start();
+    try {
+      const post = () => call(`${emu.hecUrl}/services/collector/event`, { auth: splunk(ACK_TOKEN), headers: { "X-Splunk-Request-Channel": CHANNEL }, body: ev() });
+      assert.deepEqual((await post()).json(), { text: "Success", code: 0, ackId: 0 });
+      assert.deepEqual((await post()).json(), { text: "Success", code: 0, ackId: 1 });
+      const other = await call(`${emu.hecUrl}/services/collector/event?channel=11111111-2222-3333-4444-555555555555`, { auth: splunk(ACK_TOKEN), body: ev() });
+      assert.equal(other.json<{ ackId: number }>().ackId, 0, "ackIds count per channel");
+      const ack = (ids: number[]) => call(`${emu.hecUrl}/services/collector/ack?channel=${CHANNEL}`, { auth: splunk(ACK_TOKEN), body: JSON.stringify({ acks: ids }) });
+      assert.deepEqual((await ack([0, 1, 7])).json(), { acks: { "0": false, "1": false, "7": false } });
+      elapsed += 60;
+      assert.deepEqual((await ack([0, 1])).json(), { acks: { "0": true, "1": true } });
+      assert.deepEqual((await ack([0])).json(), { acks: { "0": false } }, "a true ack is reported once");
+      const noChannel = await call(`${emu.hecUrl}/services/collector/ack`, { auth: splunk(ACK_TOKEN), body: '{"acks":[0]}' });
+      assert.equal(noChannel.json<{ code: number }>().code, 10);
+    } finally {
+      await emu.stop();
+    }
   });
 
   it("serves only collector paths on the HEC port, and HEC on the management port with hecPort 'shared'", async () => {

@@ -13,6 +13,7 @@ describe("default feature config for network flows", () => {
       min_category_count: 5,
       max_categories: 50,
       histogram_bins: 20,
+      unfamiliar_as_missing: true,
     });
     assert.deepEqual(DEFAULT_FEATURE_CONFIG.derived, DERIVED.map((d) => d.name));
   });

@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { HttpTimeoutError, Transport } from "../../sidecar/http/transport.ts";
+import { captureOutput } from "../helpers/output.ts";
 
 const TLS = { cert: readFileSync("test/fixtures/tls/server.pem"), key: readFileSync("test/fixtures/tls/server-key.pem") };
 
@@ -20,19 +21,6 @@ function closeServer(server: Server): Promise<void> {
     server.close(() => r());
     server.closeAllConnections();
   });
-}
-
-/** Lines written to stderr (the log) while `fn` runs. */
-async function stderrOf(fn: () => Promise<unknown>): Promise<string[]> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
-  try {
-    await fn();
-  } finally {
-    process.stderr.write = write;
-  }
-  return lines;
 }
 
 describe("Transport", () => {
@@ -109,7 +97,7 @@ describe("Transport", () => {
     const a = new Transport({ verifyTls: false, verifyTlsKey: "hec.verify_tls" });
     const b = new Transport({ verifyTls: false, verifyTlsKey: "hec.verify_tls" });
     try {
-      const lines = await stderrOf(async () => {
+      const { stderr: lines } = await captureOutput(async () => {
         await a.request(`${tlsBase}/`, { method: "GET" });
         await a.request(`${tlsBase}/other`, { method: "GET" });
         await b.request(`${tlsBase}/`, { method: "GET" });

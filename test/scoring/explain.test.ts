@@ -203,18 +203,18 @@ describe("Explainer", () => {
     const tiny = Float32Array.from([1, 1, 1, 1, 1 - 4e-7]);
     assert.deepEqual(e.rank(tiny, 0, EVENT_A.fields), []);
   });
-  it("shows a numeric field's value as the featurizer read it: blank or garbage is null (missing), never 0", () => {
+  it("shows a numeric field's value as the featurizer read it: blank is null (missing), garbage is shown as it came in, never 0", () => {
     const e = new Explainer(SPEC, { topK: 4 });
     // Variants: the event, then without duration, bytes_out, packets_out, conn_state; all four are reasons.
     const p = Float32Array.from([1, 0.6, 0.7, 0.8, 0.9]);
     const top = e.rank(p, 0, { duration: "  ", bytes_out: "12abc", packets_out: " 7 ", conn_state: " S0 " });
     assert.deepEqual(top.map((t) => [t.feature, t.value]), [
       ["duration", null],
-      ["bytes_out", null],
+      ["bytes_out", "12abc"],
       ["packets_out", 7],
       ["conn_state", " S0 "],
     ]);
-    assert.match(explanationText(top), /^duration=missing \(\+0\.40\), bytes_out=missing \(\+0\.30\), packets_out=7 /);
+    assert.match(explanationText(top), /^duration=missing \(\+0\.40\), bytes_out=12abc \(\+0\.30\), packets_out=7 /);
   });
 
   it("explains identical rows once per call and gives each its own list", async () => {

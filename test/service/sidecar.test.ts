@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseConfig } from "../../sidecar/config/load.ts";
@@ -51,6 +51,9 @@ describe("Service on the embedded default", () => {
     assert.equal(run!.events_written, risk.length);
     const bands = run!.by_band as Record<string, number>;
     assert.equal(Object.values(bands).reduce((a, b) => a + b, 0), 3400);
+    // The default threshold is the low band's first score: the written count is the bands above informational.
+    assert.equal(run!.events_written, bands.low! + bands.medium! + bands.high! + bands.critical!);
+    assert.ok(risk.every((e) => e.risk_band !== "informational"));
     assert.equal(run!.committed, true);
     assert.match(printed, /Top 10 risk events/);
     assert.match(printed, new RegExp(`Wrote ${risk.length} risk events`));
@@ -75,6 +78,21 @@ describe("Service on the embedded default", () => {
     assert.equal(after.length, before.length + 1);
     assert.equal(new Set(after.map((e) => e.event_id)).size, after.length);
     assert.equal(after.at(-1)!.orig_line, lines.length);
+  });
+
+  it("appends every event again when the checkpoints are deleted, as the README says, with the same ids", async () => {
+    const { config, read, dir } = setup();
+    const first = new Sidecar(config, () => undefined);
+    await first.start({ once: true });
+    await first.shutdown();
+    const before = read("out/risk.jsonl");
+    rmSync(join(dir, "var/checkpoints"), { recursive: true });
+    const again = new Sidecar(config, () => undefined);
+    await again.start({ once: true });
+    await again.shutdown();
+    const after = read("out/risk.jsonl");
+    assert.equal(after.length, 2 * before.length);
+    assert.deepEqual(after.slice(before.length).map((e) => e.event_id), before.map((e) => e.event_id));
   });
 
   it("keeps serving and reports not ready when the model does not match the input", async () => {

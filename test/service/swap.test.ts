@@ -4,10 +4,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliProcess } from "../helpers/cli.ts";
 import { addVersion, currentOf, makeRegistry, setCurrentByHand } from "../helpers/models.ts";
 
 const BIN = "bin/soc-assistant.mjs";
@@ -72,25 +73,25 @@ describe("model swap against a running sidecar", () => {
       appendEvent();
       return until("a run over the new event", () => runVersions()[before]);
     };
-    const cli = (...args: string[]) => spawnSync(process.execPath, [BIN, "models", ...args, "--config", cfg], { encoding: "utf8", timeout: 60_000 });
+    const cli = (...args: string[]) => cliProcess(["models", ...args, "--config", cfg], { timeoutMs: 60_000 });
 
     await until("the first run", () => (runVersions().length > 0 ? true : undefined));
     assert.equal((await status()).model.version, "v0001");
 
     const promoted = cli("promote", "zeek-conn@v0002");
-    assert.equal(promoted.status, 0, promoted.stderr);
+    assert.equal(promoted.code, 0, promoted.stderr);
     assert.match(promoted.stdout, /current is now v0002 \(was v0001\)/);
     assert.equal(await nextRunVersion(), "v0002", "the next run scores with the promoted version, without a restart");
     assert.equal((await status()).model.version, "v0002");
 
     const refused = cli("promote", "zeek-conn@v0003");
-    assert.equal(refused.status, 1);
+    assert.equal(refused.code, 1);
     assert.match(refused.stderr, /refused zeek-conn@v0003: .*NaN/);
     assert.equal(currentOf(registry), "v0002", "a refused promotion moves nothing");
     assert.equal(await nextRunVersion(), "v0002");
 
     const rolled = cli("rollback", "zeek-conn");
-    assert.equal(rolled.status, 0, rolled.stderr);
+    assert.equal(rolled.code, 0, rolled.stderr);
     assert.match(rolled.stdout, /rolled back to v0001 \(was v0002\)/);
     assert.equal(await nextRunVersion(), "v0001");
     assert.equal((await status()).model.version, "v0001");

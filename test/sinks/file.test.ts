@@ -1,9 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { FileSink } from "../../sidecar/sinks/file.ts";
+import { FileSink, type WriteFn } from "../../sidecar/sinks/file.ts";
+
+const lines = (path: string) => readFileSync(path, "utf8").split("\n").filter((l) => l !== "").map((l) => JSON.parse(l) as unknown);
 
 describe("FileSink", () => {
   it("appends one JSON line per record across batches and restarts", async () => {
@@ -25,5 +27,61 @@ describe("FileSink", () => {
     const s = new FileSink(join(tmpdir(), "never.jsonl"));
     const r = await s.send([{}]);
     assert.equal(r.kind, "failure");
+  });
+
+  it("removes a torn last line left by a killed writer when it starts", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sink-")), "out.jsonl");
+    writeFileSync(path, '{"n":1}\n{"n":2}\n{"n":3,"risk_sc');
+    const s = new FileSink<{ n: number }>(path);
+    await s.start();
+    await s.send([{ n: 4 }]);
+    await s.shutdown();
+    assert.deepEqual(lines(path), [{ n: 1 }, { n: 2 }, { n: 4 }]);
+  });
+
+  it("rewinds to the newest committed mark of the same file, and ignores marks of another file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sink-"));
+    const path = join(dir, "out.jsonl");
+    const s = new FileSink<{ n: number }>(path);
+    await s.start();
+    await s.send([{ n: 1 }]);
+    await s.flush();
+    const older = s.mark();
+    await s.send([{ n: 2 }]);
+    await s.flush();
+    const newer = s.mark();
+    await s.send([{ n: 3 }, { n: 4 }]);
+    await s.shutdown();
+    const other = new FileSink(join(dir, "other.jsonl"));
+    await other.start();
+    const foreign = { ...other.mark()!, size: 1 };
+    await other.shutdown();
+    const again = new FileSink<{ n: number }>(path);
+    await again.start();
+    assert.equal(await again.rewind([older, foreign, newer]), '{"n":3}\n{"n":4}\n'.length);
+    await again.send([{ n: 3 }]);
+    await again.shutdown();
+    assert.deepEqual(lines(path), [{ n: 1 }, { n: 2 }, { n: 3 }]);
+  });
+
+  it("fails a batch the disk refuses with the path and the reason, and leaves no torn line", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "sink-")), "out.jsonl");
+    let room = 30;
+    const full: WriteFn = (fd, buf, off, len) => {
+      if (room <= 0) throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+      const n = Math.min(len, room);
+      room -= n;
+      return (appendFileSync(fd, buf.subarray(off, off + n)), n);
+    };
+    const s = new FileSink<{ n: number; pad: string }>(path, { write: full });
+    await s.start();
+    assert.equal((await s.send([{ n: 1, pad: "" }])).kind, "success");
+    const r = await s.send([{ n: 2, pad: "x".repeat(20) }, { n: 3, pad: "" }]);
+    assert.equal(r.kind, "failure");
+    assert.match(r.kind === "failure" ? r.reason : "", new RegExp(`cannot write ${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ENOSPC`));
+    room = 1000;
+    assert.equal((await s.send([{ n: 2, pad: "" }])).kind, "success");
+    await s.shutdown();
+    assert.deepEqual(lines(path), [{ n: 1, pad: "" }, { n: 2, pad: "" }]);
   });
 });

@@ -3,31 +3,18 @@
 // partial failures, token failures, indexer acknowledgement; the wire format against a capture server.
 import { after, before, beforeEach, describe, it, type TestContext } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import { Secret } from "../../sidecar/config/secret.ts";
 import { RUN_SOURCETYPE, type RiskEvent } from "../../sidecar/contract/index.ts";
 import { hecSinkOptions } from "../../sidecar/service/options.ts";
 import { HecSink, type HecSinkOptions } from "../../sidecar/sinks/hec/sink.ts";
+import { captureOutput } from "../helpers/output.ts";
+import { reservePort } from "../helpers/splunk-target.ts";
 import { ACK_TOKEN, captureServer, idCounts, indexed, INDEX, NOACK_TOKEN, riskEvent, riskEvents } from "./hec-helpers.ts";
 
 const EVENT_PATH = "/services/collector/event";
 
-/** Runs `fn` and returns its value with the lines written to stderr (where the log goes) meanwhile. */
-async function stderrOf<T>(fn: () => Promise<T>): Promise<{ value: T; lines: string[] }> {
-  const lines: string[] = [];
-  const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    lines.push(String(chunk));
-    return (write as (c: string | Uint8Array, ...r: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stderr.write;
-  try {
-    return { value: await fn(), lines };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 const ACK_PATH = "/services/collector/ack";
 
 describe("HecSink against the emulator", () => {
@@ -202,10 +189,7 @@ describe("HecSink against the emulator", () => {
     assert.match(r.kind === "retryable" ? r.reason : "", /ETIMEDOUT: no complete reply within \d+ ms/);
     assert.ok(Date.now() - t0 < 2500, `took ${Date.now() - t0} ms`);
 
-    const free = createServer();
-    await new Promise<void>((res) => free.listen(0, "127.0.0.1", res));
-    const port = (free.address() as { port: number }).port;
-    await new Promise<void>((res) => free.close(() => res()));
+    const port = await reservePort();
     const down = await sink(t, { url: `http://127.0.0.1:${port}`, retryDeadlineMs: 200 });
     t0 = Date.now();
     const r2 = await down.send(riskEvents(runId(), 1));
@@ -222,14 +206,14 @@ describe("HecSink against the emulator", () => {
     events[2] = { ...events[2], _time: Number.NaN }; // serializes as "time":null: code 6
     events[7] = { ...events[7], _time: Number.NaN };
     assert.deepEqual(await s.send(events), { kind: "success" });
-    const logged = await stderrOf(() => s.flush());
+    const logged = await captureOutput(() => s.flush(), { echo: true });
     assert.deepEqual(logged.value, { kind: "success", dropped: 2 }, "flush reports the drops, for the run report");
-    const warnings = logged.lines.filter((l) => l.includes("The sink dropped events"));
+    const warnings = logged.stderr.filter((l) => l.includes("The sink dropped events"));
     assert.equal(warnings.length, 1, "one sink_dropped line per flush");
     assert.match(warnings[0]!, /WARN .* dropped=2 .*by_reason=\{"code 6: Invalid data format":2\}/);
-    const again = await stderrOf(() => s.flush());
+    const again = await captureOutput(() => s.flush(), { echo: true });
     assert.deepEqual(again.value, { kind: "success" }, "drops are reported once");
-    assert.equal(again.lines.filter((l) => l.includes("The sink dropped events")).length, 0);
+    assert.equal(again.stderr.filter((l) => l.includes("The sink dropped events")).length, 0);
 
     const rows = indexed(emu, run);
     const good = events.filter((_, i) => i !== 2 && i !== 7).map((e) => e.event_id);

@@ -56,7 +56,8 @@ describe("analyst feedback: the Event detail dashboard's own label search, run a
     assert.equal(rows[0].label, "true_positive");
     assert.equal(rows[0].analyst, "bob");
     const shown = await onRecord("alice");
-    assert.deepEqual(shown.map((r) => [r.label, r.analyst]), [["true_positive", "bob"]]);
+    assert.equal(shown.length, 1);
+    assert.match(String(shown[0].label_on_record), /^true_positive by bob at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
   });
 
   it("takes the analyst from the search's own context, not from anything the browser sends", async () => {
@@ -75,6 +76,15 @@ describe("analyst feedback: the Event detail dashboard's own label search, run a
     assert.equal(rows.length, n);
     assert.equal(rows[0].label, "benign");
     assert.equal(rows[0].note, 'x", label="true_positive');
+  });
+
+  it("shows 'not labelled yet' for an event nobody labelled, and stores the note box's 'none' as no note", async () => {
+    const other = "b".repeat(64);
+    const shown = await runAs(emu, "alice", substituteTokens(dataSourceQuery(detail, "ds_current"), { event_id: other }));
+    assert.deepEqual(shown, [{ label_on_record: "not labelled yet" }]);
+    await save("alice", { label_event: other, label: "benign", note: "none" });
+    assert.equal(emu.kv.get("soc_assistant_feedback", other)?.note, "");
+    emu.kv.remove("soc_assistant_feedback", other);
   });
 
   it("is what retraining reads: | inputlookup soc_assistant_feedback", async () => {

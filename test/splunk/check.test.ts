@@ -1,25 +1,14 @@
 // checkSplunk: readiness with a reason that says what to fix.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { configSchema } from "../../sidecar/config/schema.ts";
 import { connectionOptions } from "../../sidecar/service/options.ts";
 import { checkSplunk } from "../../sidecar/splunk/check.ts";
-import { CA_FILE, emulatorTarget, UNTRUSTED_TLS, type SplunkTarget } from "./target.ts";
-
-async function closedPort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
+import { CA_FILE, emulatorTarget, reservePort, UNTRUSTED_TLS, type Target } from "../helpers/splunk-target.ts";
 
 describe("checkSplunk", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget({ version: "9.1.2" });
   });
@@ -54,7 +43,7 @@ describe("checkSplunk", () => {
   });
 
   it("says to check host, port and firewall when nothing answers", async () => {
-    const url = `https://127.0.0.1:${await closedPort()}`;
+    const url = `https://127.0.0.1:${await reservePort()}`;
     const r = await checkSplunk({ ...target.connection("password"), url });
     assert.deepEqual(r, {
       ok: false,

@@ -7,10 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadSdk, setSdkLogHook, SplunkClient } from "../../sidecar/splunk/sdk.ts";
 import { SplunkError } from "../../sidecar/splunk/errors.ts";
-import { emulatorTarget, type SplunkTarget } from "./target.ts";
+import { emulatorTarget, type Target } from "../helpers/splunk-target.ts";
 
 describe("loading splunk-sdk", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget();
   });

@@ -1,16 +1,16 @@
 // SplunkClient (splunk-sdk on our verified HTTPS client) against a target: the emulator with the test CA,
-// and a real Splunk too when SPLUNK_URL is set (see target.ts).
+// and a real Splunk too when SPLUNK_URL is set (see test/helpers/splunk-target.ts).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { createEmulator, type Emulator } from "../../emulator/index.ts";
 import { SplunkError } from "../../sidecar/splunk/errors.ts";
 import { SplunkClient } from "../../sidecar/splunk/sdk.ts";
-import { CA_FILE, emulatorTarget, NEEDS_EMULATOR, realTarget, REAL_SPLUNK_SKIP, UNTRUSTED_TLS, type SplunkTarget } from "./target.ts";
+import { CA_FILE, emulatorTarget, NEEDS_EMULATOR, realTarget, realTargetMissing, reservePort, UNTRUSTED_TLS, type Target } from "../helpers/splunk-target.ts";
+import { captureOutput } from "../helpers/output.ts";
 
-function clientTests(getTarget: () => SplunkTarget): void {
+function clientTests(getTarget: () => Target): void {
   const clients: SplunkClient[] = [];
-  const client = (...args: Parameters<SplunkTarget["connection"]>): SplunkClient => {
+  const client = (...args: Parameters<Target["connection"]>): SplunkClient => {
     const c = new SplunkClient(getTarget().connection(...args));
     clients.push(c);
     return c;
@@ -124,7 +124,7 @@ function clientTests(getTarget: () => SplunkTarget): void {
 }
 
 describe("SplunkClient against the emulator over HTTPS", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget();
   });
@@ -133,7 +133,7 @@ describe("SplunkClient against the emulator over HTTPS", () => {
 });
 
 const real = realTarget();
-describe("SplunkClient against a real Splunk", { skip: real ? false : REAL_SPLUNK_SKIP }, () => {
+describe("SplunkClient against a real Splunk", { skip: realTargetMissing() ?? false }, () => {
   clientTests(() => real!);
 });
 
@@ -181,14 +181,13 @@ describe("SplunkClient TLS", () => {
 
   it("accepts it only with verify_tls false, and logs that once for the server", async () => {
     const c = new SplunkClient(conn({ verifyTls: false }));
-    const lines: string[] = [];
-    const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((chunk: string | Uint8Array) => (lines.push(String(chunk)), true)) as typeof process.stderr.write;
+    let lines: string[];
     try {
-      assert.equal(await c.connect(), "9.4.3");
-      await c.serverInfo();
+      ({ stderr: lines } = await captureOutput(async () => {
+        assert.equal(await c.connect(), "9.4.3");
+        await c.serverInfo();
+      }));
     } finally {
-      process.stderr.write = write;
       c.close();
     }
     const off = lines.filter((l) => l.includes("TLS certificate verification is OFF"));
@@ -201,13 +200,7 @@ describe("SplunkClient TLS", () => {
   });
 
   it("reports a closed port as a retryable network error", async () => {
-    const port = await new Promise<number>((resolve) => {
-      const s = createServer();
-      s.listen(0, "127.0.0.1", () => {
-        const p = (s.address() as { port: number }).port;
-        s.close(() => resolve(p));
-      });
-    });
+    const port = await reservePort();
     const c = new SplunkClient({ ...conn({ caFile: CA_FILE }), url: `https://127.0.0.1:${port}` });
     try {
       await assert.rejects(c.connect(), (e: unknown) => e instanceof SplunkError && e.kind === "retryable" && e.status === 600 && e.code === "ECONNREFUSED");

@@ -146,6 +146,30 @@ describe("threshold", () => {
     close(chooseThreshold(p, y), (Math.fround(0.8) + Math.fround(0.6)) / 2);
   });
 
+  it("maximizes balanced accuracy when asked, checked against every cut by brute force", () => {
+    for (const [seed, levels] of [[3, 0], [4, 10], [6, 3]] as const) {
+      const { p, y } = synthetic(seed, 500, levels);
+      const t = chooseThreshold(p, y, "balanced_accuracy");
+      const bal = (th: number) => {
+        const c = computeMetrics(p, y, th).confusion;
+        return (c.tp / (c.tp + c.fn) + c.tn / (c.tn + c.fp)) / 2;
+      };
+      let best = -1;
+      for (const v of [...p, 2]) best = Math.max(best, bal(v));
+      assert.equal(bal(t), best, `seed ${seed}`);
+    }
+  });
+
+  it("gives the most recall within a false-positive budget", () => {
+    // Benign at 0.9 (1 of 10 benign = 10%), attacks at 0.8 and 0.3. Budget 10%: cut below 0.8 keeps fp 1 and
+    // catches one attack; going to 0.3 adds benign rows at 0.5 and 0.4 (30%).
+    const p = Float32Array.from([0.9, 0.8, 0.5, 0.4, 0.3, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.1]);
+    const y = Uint8Array.from([0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
+    close(chooseThreshold(p, y, { goal: "false_positive_rate", max_false_positive_rate: 0.1 }), (Math.fround(0.8) + Math.fround(0.5)) / 2);
+    // Budget 0: nothing benign may pass; the top score is benign, so the cut sits above every score.
+    assert.ok(chooseThreshold(p, y, { goal: "false_positive_rate", max_false_positive_rate: 0 }) > Math.fround(0.9));
+  });
+
   it("stays strictly inside (0, 1) at the extremes", () => {
     const all = chooseThreshold(Float32Array.from([0, 0, 1]), Uint8Array.from([1, 1, 1]));
     assert.ok(all > 0 && all < 1, String(all));

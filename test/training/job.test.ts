@@ -39,6 +39,7 @@ describe("runTrainingJob", () => {
     assert.equal(result.version, "v0001");
     assert.equal(result.current, true, "a model's first version becomes current");
     assert.deepEqual(epochs.map((p) => p.epoch), [1, 2]);
+    assert.equal(result.metadata.validation?.used, "none", "the default: one random stratified validation split");
 
     const saved = new ModelRegistry(dir).readMetadata("job", "v0001");
     assert.deepEqual(saved.validation_metrics, result.metrics);
@@ -55,6 +56,32 @@ describe("runTrainingJob", () => {
     assert.equal(saved.training.epochs_run, 2);
     assert.ok(result.timings.train_seconds > 0 && result.timings.total_seconds >= result.timings.train_seconds);
     assert.ok(Date.parse(result.finished_at) >= Date.parse(result.started_at));
+  });
+
+  it("cross-validates by blocks of time on one file when asked for groups, says so, and refits on every row", async () => {
+    const epochs: EpochProgress[] = [];
+    const result = await runTrainingJob({
+      data: fileTrainingData({ files: [SAMPLE] }),
+      architecture,
+      training: { ...training, group_by: "auto" },
+      register: false,
+      onEpoch: (p) => epochs.push(p),
+    });
+    try {
+      const v = result.metadata.validation!;
+      assert.equal(v.used, "time", "one file: blocks of time");
+      assert.match(v.note ?? "", /single input.*blocks of time/);
+      assert.equal(v.folds, 5);
+      assert.equal(v.groups.length, 10, "figures for each time block");
+      assert.equal(v.groups.reduce((n, g) => n + g.rows, 0), 3241, "every row has an out-of-fold prediction");
+      assert.deepEqual(result.split, { train: 3241, validation: 3241 });
+      assert.equal(result.metrics.rows, 3241);
+      assert.deepEqual(epochs.filter((p) => p.fold === undefined).map((p) => p.epoch).at(-1), result.metadata.training.epochs_run, "the refit reports its epochs without a fold");
+      assert.ok(epochs.some((p) => p.fold === 1 && p.folds === 5), "folds report their epochs with the fold");
+      assert.equal(result.metadata.threshold_goal?.goal, "balanced_accuracy");
+    } finally {
+      result.model.dispose();
+    }
   });
 
   it("makes a later version current only when asked", async () => {
@@ -90,6 +117,17 @@ describe("runTrainingJob", () => {
     await assert.rejects(
       runTrainingJob({ data: fileTrainingData({ files: [csv] }), architecture, training, registryDir: join(dir, "models"), name: "x" }),
       (e: unknown) => e instanceof TrainingDataError && /training needs both classes; the data has 3 benign and 0 attack rows/.test(e.message),
+    );
+    assert.equal(existsSync(join(dir, "models")), false, "nothing registered");
+  });
+
+  it("refuses data with a single row of a class (nothing left to validate on) with a TrainingDataError, not a crash", async () => {
+    const dir = tmp();
+    const csv = join(dir, "two.csv");
+    writeFileSync(csv, "duration,bytes_in,bytes_out,label\n1,2,3,normal\n4,5,6,attack\n7,8,9,normal\n");
+    await assert.rejects(
+      runTrainingJob({ data: fileTrainingData({ files: [csv] }), architecture, training, registryDir: join(dir, "models"), name: "x" }),
+      (e: unknown) => e instanceof TrainingDataError && /at least 2 rows of each class .* the data has 2 benign and 1 attack rows/.test(e.message),
     );
     assert.equal(existsSync(join(dir, "models")), false, "nothing registered");
   });

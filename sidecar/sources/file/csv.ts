@@ -137,7 +137,7 @@ export async function* readCsv(options: ReaderOptions): AsyncGenerator<EventBatc
     return { fields, label, time, origin: { kind: "file", file, line: lineNo, raw } };
   };
 
-  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes })) {
+  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes, holdUnterminated: options.holdPartialLine })) {
     const events: NetEvent[] = [];
     const rejected: RejectedRow[] = [];
     const lines = batch.lines;

@@ -10,6 +10,8 @@
  * - anything else is an error that quotes what was seen and lists `--format` values.
  * An empty file (no non-empty line) detects as `null`: it holds no events in any format.
  */
+import { open } from "node:fs/promises";
+import { constants as zlibConstants, gunzipSync } from "node:zlib";
 import { readLines } from "./lines.ts";
 import { parseCsvRecord } from "./csv.ts";
 import { FORMATS, parseFormat, type Format } from "./mappings.ts";
@@ -86,4 +88,36 @@ function hasControlChars(text: string): boolean {
     if (c < 9 || (c > 13 && c < 32)) return true;
   }
   return false;
+}
+
+/**
+ * Why `file` holds nothing to score, in the words a user needs: `empty file` (0 bytes, or a gzip of nothing),
+ * `binary data, not text` (NUL bytes or mostly non-text in its first 8 KiB, after decompression), or null
+ * when it looks like text. Throws what opening it throws (missing, a directory, no permission).
+ */
+export async function inputProblem(file: string): Promise<string | null> {
+  const handle = await open(file, "r");
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(64 * 1024);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) {
+    try {
+      head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      return "binary data, not text (a gzip header, then data that does not decompress)";
+    }
+  }
+  if (head.length === 0) return "empty file";
+  const sample = head.subarray(0, 8192);
+  let odd = 0;
+  for (const b of sample) {
+    if (b === 0) return "binary data, not text";
+    if (b < 9 || (b > 13 && b < 32)) odd++;
+  }
+  return odd > sample.length / 10 ? "binary data, not text" : null;
 }

@@ -39,6 +39,8 @@ export interface FileSourceOptions {
   mapping?: FieldMappingOverride;
   /** Read size per batch; see `readLines`. */
   chunkBytes?: number;
+  /** A plain file's last line without a terminator is left for the next read (live files; see `readLines`). */
+  holdPartialLine?: boolean;
 }
 
 export interface FileSource {
@@ -90,6 +92,7 @@ export function openFileSource(options: FileSourceOptions): FileSource {
     labelColumn: options.labelColumn,
     mapping: options.mapping,
     chunkBytes: options.chunkBytes,
+    holdPartialLine: options.holdPartialLine,
   });
   return {
     async fields() {

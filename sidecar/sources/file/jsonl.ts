@@ -142,7 +142,7 @@ export async function jsonlFields(options: ReaderOptions): Promise<string[]> {
 export async function* readJsonl(options: ReaderOptions): AsyncGenerator<EventBatch> {
   const file = options.file;
   const rows = new JsonRows(resolveMapping("jsonl", options.mapping, options.labelColumn));
-  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes })) {
+  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes, holdUnterminated: options.holdPartialLine })) {
     const events: NetEvent[] = [];
     const rejected: RejectedRow[] = [];
     const lines = batch.lines;

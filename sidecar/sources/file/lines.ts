@@ -11,7 +11,9 @@
  *   order mark at the start of the file is removed. Empty lines are yielded (they keep the numbering).
  * - A last line without a terminator is yielded, except in a truncated gzip stream, where it is incomplete:
  *   every complete line is yielded first, then the reader throws `<file>: gzip stream is truncated after
- *   line N` (N is the last complete line), so a caller keeps what it already has.
+ *   line N` (N is the last complete line), so a caller keeps what it already has. With `holdUnterminated`, a
+ *   plain file's last line without a terminator is not yielded at all: a writer may still be adding to it (a
+ *   live Zeek log), so it is not yet a line; the next read, once the writer ends it, yields it whole.
  * - Breaking out of the iteration closes the file.
  */
 import { open, type FileHandle } from "node:fs/promises";
@@ -28,6 +30,8 @@ export interface ReadLinesOptions {
   /** Bytes read (or decompressed) per split; a batch holds about this many characters. Default 128 KiB
    * (about 900 Zeek conn lines): measured faster than larger batches, which keep more young objects alive. */
   chunkBytes?: number;
+  /** Leave out a plain file's last line when it has no terminator yet (see the contract). Gzip is unaffected. */
+  holdUnterminated?: boolean;
 }
 
 const DEFAULT_CHUNK_BYTES = 128 * 1024;
@@ -112,7 +116,7 @@ export async function* readLines(file: string, options: ReadLinesOptions = {}): 
     }
     let rest: Buffer = Buffer.concat(pending);
     if (atStart) rest = skipBom(rest);
-    if (rest.length > 0) {
+    if (rest.length > 0 && !(options.holdUnterminated && !gzip)) {
       const lines = [rest.toString("utf8")];
       stripCR(lines);
       yield { first: next, lines };

@@ -146,7 +146,9 @@ const csv: FieldMapping = {
   label: ["label"],
   labels: { ...DEFAULT_LABELS },
   otherLabel: 1,
-  unset: [""],
+  // "-" is Zeek's unset marker, and what a CSV export of a Zeek log carries: missing, as in Zeek, so both
+  // exports of the same data score the same.
+  unset: ["", "-"],
 };
 
 /** JSON lines (Splunk export rows, Zeek JSON logs): Zeek-named keys are renamed, CIM names kept. */

@@ -20,6 +20,8 @@ export interface ReaderOptions {
   mapping?: FieldMappingOverride;
   /** Passed to `readLines`. */
   chunkBytes?: number;
+  /** Passed to `readLines` as `holdUnterminated`: a live file's unfinished last line waits for the next read. */
+  holdPartialLine?: boolean;
 }
 
 /** A column compiled from a header: what the row loop does with it. */

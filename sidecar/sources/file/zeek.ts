@@ -207,7 +207,7 @@ export async function zeekFields(options: ReaderOptions): Promise<string[]> {
 export async function* readZeek(options: ReaderOptions): AsyncGenerator<EventBatch> {
   const file = options.file;
   const state = new ZeekState(resolveMapping("zeek", options.mapping, options.labelColumn));
-  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes })) {
+  for await (const batch of readLines(file, { chunkBytes: options.chunkBytes, holdUnterminated: options.holdPartialLine })) {
     const events: NetEvent[] = [];
     const rejected: RejectedRow[] = [];
     const lines = batch.lines;

@@ -28,6 +28,17 @@ describe("readLines", () => {
     assert.deepEqual(lines, ["a,b", "1,2", "", "3,4"]);
   });
 
+  it("with holdUnterminated, leaves a plain file's unfinished last line for the next read, but not a gzip's", async () => {
+    const f = write("live.log", "a\nb\nhalf a li");
+    const held: string[] = [];
+    for await (const b of readLines(f, { holdUnterminated: true, chunkBytes: 4 })) held.push(...b.lines);
+    assert.deepEqual(held, ["a", "b"]);
+    const g = write("done.log.gz", gzipSync("a\nlast"));
+    const gz: string[] = [];
+    for await (const b of readLines(g, { holdUnterminated: true })) gz.push(...b.lines);
+    assert.deepEqual(gz, ["a", "last"]);
+  });
+
   it("numbers lines from 1 across batches, whatever the chunk size", async () => {
     const text = Array.from({ length: 500 }, (_, i) => `line ${i + 1} ${"x".repeat(i % 37)}`).join("\n") + "\n";
     const f = write("many.txt", text);

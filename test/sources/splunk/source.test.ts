@@ -10,7 +10,7 @@ import type { SplunkWindow } from "../../../sidecar/sources/splunk/window.ts";
 import { SplunkError } from "../../../sidecar/splunk/errors.ts";
 import { SplunkClient } from "../../../sidecar/splunk/sdk.ts";
 import { parseZeek } from "../../../emulator/index.ts";
-import { emulatorTarget, NEEDS_EMULATOR, realTarget, REAL_SPLUNK_SKIP, type SplunkTarget } from "../../splunk/target.ts";
+import { emulatorTarget, NEEDS_EMULATOR, realTarget, realTargetMissing, type Target } from "../../helpers/splunk-target.ts";
 
 const FAST = { wait: { pollMs: 10, maxPollMs: 50 }, retry: { baseMs: 5, maxMs: 20 } };
 const SETTINGS = { lag_seconds: 0, max_window_seconds: 3600, initial_lookback_seconds: 3600, max_lateness_seconds: 86400, page_size: 10_000 };
@@ -37,7 +37,7 @@ function windowOf(start: number, end: number, lateness = SETTINGS.max_lateness_s
   return { start, end, earliest: start - lateness, latest: end + 300 };
 }
 
-function sourceTests(getTarget: () => SplunkTarget): void {
+function sourceTests(getTarget: () => Target): void {
   const clients: SplunkClient[] = [];
   let run = 0;
   /** A fresh marker per test, so tests sharing a target (and a real index) do not see each other's events. */
@@ -250,7 +250,7 @@ function sourceTests(getTarget: () => SplunkTarget): void {
 }
 
 describe("Splunk source against the emulator over HTTPS", () => {
-  let target: SplunkTarget;
+  let target: Target;
   before(async () => {
     target = await emulatorTarget();
   });
@@ -259,6 +259,6 @@ describe("Splunk source against the emulator over HTTPS", () => {
 });
 
 const real = realTarget();
-describe("Splunk source against a real Splunk", { skip: real ? false : REAL_SPLUNK_SKIP }, () => {
+describe("Splunk source against a real Splunk", { skip: realTargetMissing() ?? false }, () => {
   sourceTests(() => real!);
 });
