@@ -23,6 +23,32 @@ describe("FileSink", () => {
     assert.deepEqual(readFileSync(path, "utf8").trim().split("\n").map((l) => JSON.parse(l) as unknown), [{ n: 1 }, { n: 2 }, { n: 3 }]);
   });
 
+  it("writes serialized records byte for byte as send writes the records they serialize", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sink-"));
+    const records = [
+      { _time: 1700000000.5, event_id: "a", risk_score: 90, top_features: [{ feature: "x", value: "é\u2028", contribution: 1.5 }] },
+      { _time: 1700000001, event_id: "b", risk_score: 21, top_features: [] },
+    ];
+    const plain = new FileSink<(typeof records)[number]>(join(dir, "plain.jsonl"));
+    const serialized = new FileSink<(typeof records)[number]>(join(dir, "serialized.jsonl"));
+    await plain.start();
+    await serialized.start();
+    assert.deepEqual(await plain.send(records), { kind: "success" });
+    const batch = {
+      length: records.length,
+      json: (i: number) => {
+        const { _time: _t, ...rest } = records[i]!;
+        return JSON.stringify(rest);
+      },
+      time: records.map((r) => r._time),
+      ids: records.map((r) => r.event_id),
+    };
+    assert.deepEqual(await serialized.sendSerialized(batch), { kind: "success" });
+    await plain.shutdown();
+    await serialized.shutdown();
+    assert.equal(readFileSync(join(dir, "serialized.jsonl"), "utf8"), readFileSync(join(dir, "plain.jsonl"), "utf8"));
+  });
+
   it("reports a failure, not a throw, when not started", async () => {
     const s = new FileSink(join(tmpdir(), "never.jsonl"));
     const r = await s.send([{}]);
