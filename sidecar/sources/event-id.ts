@@ -2,7 +2,7 @@
  * The idempotency key of an event (`event_id` of the risk event, the join key of analyst labels). It lives
  * with the event because both the scoring pipeline and training (the feedback join) need the same value.
  */
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { NetEvent } from "./event.ts";
 
 /**
@@ -14,5 +14,11 @@ import type { NetEvent } from "./event.ts";
 export function eventId(event: NetEvent): string {
   const o = event.origin;
   const key = o.kind === "splunk" ? `${o.index}|${o.raw}` : `${o.line}|${o.raw}`;
-  return createHash("sha256").update(key).digest("hex");
+  return sha256Hex(key);
 }
+
+/** One-shot `crypto.hash` where Node has it (20.12+; no Hash object per event), else createHash. */
+const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === "function"
+    ? (text) => (crypto as unknown as { hash(alg: string, data: string, enc: "hex"): string }).hash("sha256", text, "hex")
+    : (text) => crypto.createHash("sha256").update(text).digest("hex");
