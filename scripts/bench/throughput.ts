@@ -36,7 +36,8 @@ const PEER = resolve(ROOT, "../shared/peers/sklearn_score.py");
 const PEER_DATA = resolve(ROOT, "../shared/datasets/zeek");
 const PYTHON = "/usr/bin/python3";
 const TIME = "/usr/bin/time";
-const DEFAULT_MIN_RISK = 20;
+/** The shipped `sink.min_risk_score` (21: the low band and above; ADR 0016). */
+const DEFAULT_MIN_RISK = 21;
 const MIX_EVERY = 100;
 
 const { values: flags } = parseArgs({

@@ -15,7 +15,8 @@ import { readFile } from "../../sidecar/sources/file/index.ts";
 import { loadScoringModel } from "../../sidecar/scoring/load.ts";
 import { initBackend } from "../../sidecar/tf/backend.ts";
 import { riskBand, riskScore } from "../../sidecar/scoring/risk.ts";
-import { buildRiskEvent, eventId, RiskEventWriter, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
+import { buildRiskEvent, RiskEventWriter, type RiskContext } from "../../sidecar/pipeline/risk-event.ts";
+import { eventId } from "../../sidecar/sources/event-id.ts";
 import { Encoder, splitTime } from "../../sidecar/sinks/hec/encode.ts";
 import type { RiskEvent, TopFeature } from "../../sidecar/contract/index.ts";
 

@@ -20,7 +20,6 @@ import { eventId } from "../sources/event-id.ts";
 const NUMERIC_CIM: ReadonlySet<string> = new Set(CIM_NUMERIC_FIELDS);
 
 /** The idempotency key; defined with the event (`sources/event-id.ts`), which training's feedback join also reads. */
-export { eventId };
 
 
 export interface RiskContext {

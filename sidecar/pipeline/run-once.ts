@@ -20,7 +20,8 @@ import type { ScoringModel } from "../scoring/model.ts";
 import { riskBand, riskScore } from "../scoring/risk.ts";
 import { DriftMeter } from "../scoring/drift.ts";
 import type { FeatureSpec } from "../features/spec.ts";
-import { buildRiskEvent, eventId, RiskEventWriter } from "./risk-event.ts";
+import { eventId } from "../sources/event-id.ts";
+import { buildRiskEvent, RiskEventWriter } from "./risk-event.ts";
 
 /**
  * What one run reports: the run event's fields this module knows (the recorder adds `_time` and `lag_seconds`;

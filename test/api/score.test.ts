@@ -92,7 +92,7 @@ describe("POST /api/v1/score and model promotion over a real holder", () => {
   });
 
   it("gives a Splunk event (with _raw and index) the event_id the live pipeline gives it", async () => {
-    const { eventId } = await import("../../sidecar/pipeline/risk-event.ts");
+    const { eventId } = await import("../../sidecar/sources/event-id.ts");
     const raw = "1700000000 10.0.0.1 10.0.0.2 443 tcp";
     const r = await s.call("/api/v1/score", { body: { events: [{ _raw: raw, index: "zeek", _time: 1_700_000_000, src_ip: "10.0.0.1", dest_port: 443 }] }, bearer: TOKEN });
     const e = (r.json.risk_events as RiskEvent[])[0]!;

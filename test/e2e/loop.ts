@@ -9,7 +9,7 @@ import { randomUUID } from "node:crypto";
 import { parseConfig } from "../../sidecar/config/load.ts";
 import type { Config } from "../../sidecar/config/schema.ts";
 import { RISK_EVENT_FIELDS, CIM_COPY_FIELDS } from "../../sidecar/contract/index.ts";
-import { eventId } from "../../sidecar/pipeline/risk-event.ts";
+import { eventId } from "../../sidecar/sources/event-id.ts";
 import { CheckpointStore } from "../../sidecar/pipeline/checkpoint.ts";
 import { loadScoringModel, type LoadedScoringModel } from "../../sidecar/scoring/load.ts";
 import { riskScore } from "../../sidecar/scoring/risk.ts";

@@ -6,7 +6,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { CIM_COPY_FIELDS } from "../../sidecar/contract/index.ts";
-import { eventId } from "../../sidecar/pipeline/risk-event.ts";
+import { eventId } from "../../sidecar/sources/event-id.ts";
 import { riskBand } from "../../sidecar/scoring/risk.ts";
 import {
   ALWAYS_PRESENT, checkpointOf, checkpointPath, diff, duplicates, eventually, expectedRisk, indexedRisk, indexedRuns, loopConfig,

@@ -9,7 +9,7 @@ import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { WindowedFileSource } from "../../../sidecar/sources/file/windowed.ts";
-import { eventId } from "../../../sidecar/pipeline/risk-event.ts";
+import { eventId } from "../../../sidecar/sources/event-id.ts";
 
 const HEADER = ["#separator \\x09", "#fields\tts\tuid\tid.orig_h\tid.resp_p\tproto\tduration", "#types\ttime\tstring\taddr\tport\tenum\tinterval"].join("\n");
 const row = (i: number) => `${1700000000 + i}\tC${i}\t10.0.0.${i % 250}\t${80 + (i % 3)}\ttcp\t${(i / 10).toFixed(1)}`;

@@ -3,7 +3,7 @@
 // skip on a real Splunk.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { eventId } from "../../../sidecar/pipeline/risk-event.ts";
+import { eventId } from "../../../sidecar/sources/event-id.ts";
 import type { NetEvent, RejectedRow } from "../../../sidecar/sources/event.ts";
 import { SplunkSource, type SplunkSourceOptions } from "../../../sidecar/sources/splunk/source.ts";
 import type { SplunkWindow } from "../../../sidecar/sources/splunk/window.ts";
