@@ -308,69 +308,59 @@ export const configSchema = z
       .default({}),
   })
   .strict()
-  .transform((c, ctx) => {
+  .superRefine((c, ctx) => {
+    // Rules across sections, checked here (not in the transform below) so that they are reported together
+    // with every other problem of the file: zod skips a transform once any field is invalid.
+    const problem = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
+    if (c.source.type === "file" && !c.source.file) problem(["source", "file", "paths"], "required when source.type is file");
+    if (c.source.type === "splunk" && !c.splunk) problem(["splunk"], "required when source.type is splunk");
+    if (c.source.type === "splunk" && c.splunk && c.splunk.searches.length === 0) problem(["splunk", "searches"], "add at least one search when source.type is splunk");
+    if (c.sink.type === "splunk_hec" && !c.hec) problem(["hec"], "required when sink.type is splunk_hec");
+    if (c.sink.type === "splunk_hec" && c.hec?.create_index && !c.splunk) {
+      problem(["splunk"], "required when hec.create_index is true (the index is created through Splunk's REST API)");
+    }
+    if (c.logging.hec && !c.hec) problem(["hec"], "required when logging.hec is set (its url and token send the log events)");
+    if (c.logging.hec && c.hec && c.logging.hec.index === c.hec.index) {
+      problem(["logging", "hec", "index"], `must not be the risk index (${c.hec.index}); use an index of its own, e.g. soc_assistant_logs`);
+    }
+    const d = c.retrain.data;
+    if (d?.type === "file" && !d.file) problem(["retrain", "data", "file", "paths"], "required when retrain.data.type is file");
+    if (d?.type === "splunk" && !d.splunk) problem(["retrain", "data", "splunk", "query"], "required when retrain.data.type is splunk");
+    if (d?.type === "splunk" && !c.splunk) problem(["splunk"], "required when retrain.data.type is splunk (the training search runs through Splunk's REST API)");
+  })
+  .transform((c) => {
     // The sections a choice needs are attached to the choice, so no consumer asserts their presence.
     let source: SourceConfig;
     if (c.source.type === "file") {
-      if (!c.source.file) {
-        ctx.addIssue({ code: "custom", path: ["source", "file", "paths"], message: "required when source.type is file" });
-        return z.NEVER;
-      }
+      if (!c.source.file) return z.NEVER; // reported by the cross-section checks above
       source = { type: "file", file: c.source.file };
     } else {
-      if (!c.splunk) {
-        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when source.type is splunk" });
-        return z.NEVER;
-      }
-      if (c.splunk.searches.length === 0) {
-        ctx.addIssue({ code: "custom", path: ["splunk", "searches"], message: "add at least one search when source.type is splunk" });
-        return z.NEVER;
-      }
+      if (!c.splunk) return z.NEVER; // reported by the cross-section checks above
+      if (c.splunk.searches.length === 0) return z.NEVER; // reported by the cross-section checks above
       source = { type: "splunk", splunk: c.splunk };
     }
     let sink: SinkConfig;
     if (c.sink.type === "file") {
       sink = { type: "file", min_risk_score: c.sink.min_risk_score, file: c.sink.file };
     } else {
-      if (!c.hec) {
-        ctx.addIssue({ code: "custom", path: ["hec"], message: "required when sink.type is splunk_hec" });
-        return z.NEVER;
-      }
-      if (c.hec.create_index && !c.splunk) {
-        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when hec.create_index is true (the index is created through Splunk's REST API)" });
-        return z.NEVER;
-      }
+      if (!c.hec) return z.NEVER; // reported by the cross-section checks above
+      if (c.hec.create_index && !c.splunk) return z.NEVER; // reported by the cross-section checks above
       sink = { type: "splunk_hec", min_risk_score: c.sink.min_risk_score, file: c.sink.file, hec: c.hec, index_admin: c.hec.create_index && c.splunk ? c.splunk : null };
     }
     let logHec: LogHecConfig | null = null;
     if (c.logging.hec) {
-      if (!c.hec) {
-        ctx.addIssue({ code: "custom", path: ["hec"], message: "required when logging.hec is set (its url and token send the log events)" });
-        return z.NEVER;
-      }
-      if (c.logging.hec.index === c.hec.index) {
-        ctx.addIssue({ code: "custom", path: ["logging", "hec", "index"], message: `must not be the risk index (${c.hec.index}); use an index of its own, e.g. soc_assistant_logs` });
-        return z.NEVER;
-      }
+      if (!c.hec) return z.NEVER; // reported by the cross-section checks above
+      if (c.logging.hec.index === c.hec.index) return z.NEVER; // reported by the cross-section checks above
       logHec = { ...c.logging.hec, hec: c.hec };
     }
     let data: RetrainDataConfig | null = null;
     const d = c.retrain.data;
     if (d?.type === "file") {
-      if (!d.file) {
-        ctx.addIssue({ code: "custom", path: ["retrain", "data", "file", "paths"], message: "required when retrain.data.type is file" });
-        return z.NEVER;
-      }
+      if (!d.file) return z.NEVER; // reported by the cross-section checks above
       data = { type: "file", file: d.file };
     } else if (d?.type === "splunk") {
-      if (!d.splunk) {
-        ctx.addIssue({ code: "custom", path: ["retrain", "data", "splunk", "query"], message: "required when retrain.data.type is splunk" });
-        return z.NEVER;
-      }
-      if (!c.splunk) {
-        ctx.addIssue({ code: "custom", path: ["splunk"], message: "required when retrain.data.type is splunk (the training search runs through Splunk's REST API)" });
-        return z.NEVER;
-      }
+      if (!d.splunk) return z.NEVER; // reported by the cross-section checks above
+      if (!c.splunk) return z.NEVER; // reported by the cross-section checks above
       data = { type: "splunk", search: d.splunk, splunk: c.splunk };
     }
     // Feedback needs a Splunk connection; without one, analyst labels are off and status says so.

@@ -41,6 +41,7 @@ describe("config files", () => {
     assert.ok(p.includes("schedul: unknown key (remove it or check its spelling)"), p.join("|"));
     assert.ok(p.some((x) => x === "splunk.url: must start with http:// or https://"), p.join("|"));
     assert.ok(p.some((x) => x.startsWith("splunk.token: set either token")), p.join("|"));
+    assert.ok(p.includes("hec: required when sink.type is splunk_hec"), `a rule across sections is listed with the field problems: ${p.join("|")}`);
   });
 
   it("resolves relative paths against the file's directory", () => {
