@@ -9,7 +9,8 @@
  * Then: wait for DONE, page `results` in `output_mode=json` with `count = page_size`, `offset` and `f` = the same
  * fields (so rows carry none of the fields Splunk adds to every result, `_bkt`, `_si`, `_serial`...), one page
  * per batch, the next page asked for while the current one is processed (memory stays bounded by two pages),
- * and delete the job (also when reading fails).
+ * and delete the job (also when reading fails). A row whose `_indextime` is outside the job's index-time range
+ * (its bounds were overridden) is dropped and counted as rejected with the reason (`outsideWindow`).
  *
  * No cap is hit silently: a job whose results reached `max_count` (or, for a plain event search, whose
  * `resultCount` is below its `eventCount`) is deleted and its window is split in two by index time, down
@@ -175,6 +176,11 @@ export class SplunkSource implements EventSource<SplunkWindow> {
         const events: NetEvent[] = [];
         const rejected: RejectedRow[] = [];
         for (let i = 0; i < rows.length; i++) {
+          const outside = outsideWindow(rows[i]!, start, end);
+          if (outside !== undefined) {
+            rejected.push({ file: `splunk:${this.name}`, line: at + i, reason: outside });
+            continue;
+          }
           const n = normalizeRow(rows[i]!, this.search.field_map, this.name, at + i);
           if ("event" in n) events.push(n.event);
           else rejected.push(n.rejected);
@@ -195,6 +201,21 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       // ignored: see above
     }
   }
+}
+
+/**
+ * Why a row whose `_indextime` lies outside the job's index-time range [start, end) is not this window's, or
+ * undefined when it is (or carries no readable `_indextime`). Such a row comes back only when something
+ * overrode the job's bounds (a time modifier in the query, a server that ignores them); it belongs to the
+ * window of its own index time, which reads it (or has read it), so scoring it here would double it.
+ */
+export function outsideWindow(row: SplunkRow, start: number, end: number): string | undefined {
+  const v = row._indextime;
+  const text = Array.isArray(v) ? v[0] : v;
+  if (text === undefined || text === null || text === "") return undefined;
+  const t = Number(text);
+  if (!Number.isFinite(t) || (t >= start && t < end)) return undefined;
+  return `_indextime ${text} is outside the window's index time [${start}, ${end}) (the query or the server overrode the window's bounds): left to the window of its own index time`;
 }
 
 function iso(epochSeconds: number): string {
