@@ -65,6 +65,8 @@ const splunk = z
     max_window_seconds: z.number().int().min(1).default(3600),
     initial_lookback_seconds: z.number().int().min(0).default(3600),
     max_lateness_seconds: z.number().int().min(0).default(86400),
+    /** How far past the window end an event's `_time` may lie and still be read (clock skew of the senders). */
+    future_slack_seconds: z.number().int().min(0).default(300),
     page_size: z.number().int().min(1).max(50000).default(2000),
     timeout_ms: z.number().int().min(1).default(30000),
   })
