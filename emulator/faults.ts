@@ -49,6 +49,7 @@ export class Faults {
   private slowF: PathArmed<number>[] = [];
   private dropF: PathArmed<number | undefined>[] = [];
   private malformedF: PathArmed<number>[] = [];
+  private jobNotFoundF: PathArmed<{ drop: boolean; read?: "status" | "results"; skip: number }>[] = [];
 
   constructor(
     private readonly now: () => number,
@@ -94,6 +95,17 @@ export class Faults {
     this.malformedF.push({ armed: new Armed(opts, this.now()), prefix: opts.pathPrefix, data: opts.position ?? 0 });
   }
 
+  /**
+   * Reads of an existing search job (GET/POST `search/jobs/{sid}`, its `results`, `events`, ...; not creation, not
+   * DELETE) that match get 404 "Unknown sid.", as a search-head cluster member without the job answers when
+   * the load balancer has no sticky sessions. With `drop`, the job is also deleted (the member that ran it is
+   * gone), so the client must dispatch again. `read` limits it to status reads (`search/jobs/{sid}`) or to
+   * `results` pages; `skip` lets that many matching reads through first (e.g. a 404 on the third page).
+   */
+  jobNotFound(opts: PathFault & { drop?: boolean; read?: "status" | "results"; skip?: number } = { count: 1 }): void {
+    this.jobNotFoundF.push({ armed: new Armed(opts, this.now()), prefix: opts.pathPrefix, data: { drop: opts.drop === true, read: opts.read, skip: opts.skip ?? 0 } });
+  }
+
   /** Disarms every fault. */
   clear(): void {
     this.unauthorizedF = [];
@@ -102,6 +114,7 @@ export class Faults {
     this.slowF = [];
     this.dropF = [];
     this.malformedF = [];
+    this.jobNotFoundF = [];
   }
 
   // --- used by the server -------------------------------------------------------------------
@@ -132,6 +145,23 @@ export class Faults {
   }
   takeMalformed(paths: string[]): number | undefined {
     return this.takePath(this.malformedF, paths);
+  }
+
+  /** For a read of job `sub` (undefined: its status): undefined: no fault; false: answer 404; true: 404 and delete the job. */
+  takeJobNotFound(paths: string[], sub: string | undefined): boolean | undefined {
+    const t = this.now();
+    for (const f of this.jobNotFoundF) {
+      const read = sub === undefined ? "status" : sub === "results" ? "results" : undefined;
+      if (f.data.read !== undefined && f.data.read !== read) continue;
+      if (!pathMatches(f.prefix, paths) || !f.armed.live(t)) continue;
+      if (f.data.skip > 0) {
+        f.data.skip--;
+        continue;
+      }
+      f.armed.take(t);
+      return f.data.drop;
+    }
+    return undefined;
   }
 
   private takePath<T>(list: PathArmed<T>[], paths: string[]): T | undefined {

@@ -278,6 +278,14 @@ export async function handleSearch(c: RestContext): Promise<boolean> {
     else sendMessages(c.res, 405, c.outputMode, [{ type: "ERROR", text: `Method ${method} not allowed.` }]);
     return true;
   }
+  if (method !== "DELETE" && c.emu.jobs.get(sid) !== undefined) {
+    const nf = c.emu.faults.takeJobNotFound(c.paths, sub);
+    if (nf !== undefined) {
+      if (nf) c.emu.jobs.remove(sid);
+      notFoundSid(c);
+      return true;
+    }
+  }
   const job = c.emu.jobs.get(sid);
   if (!job) {
     notFoundSid(c);

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { Secret } from "./secret.ts";
+import { findTimeModifiers } from "./spl-time-modifiers.ts";
 
 const secret = z.string().min(1, "must not be empty").transform((v) => new Secret(v));
 const httpUrl = z
@@ -37,7 +38,10 @@ const splunkSearch = z
   .object({
     /** Checkpoint key; unique per search. */
     name: z.string().regex(/^[A-Za-z0-9_.-]+$/, "use letters, digits, '_', '.', '-'"),
-    /** The SPL that selects the events, without time bounds (the sidecar adds the window). */
+    /**
+     * The SPL that selects the events, without time bounds (the sidecar adds the window): a query using
+     * `earliest=`, `latest=`, `_index_earliest=` or `_index_latest=` as a search term is refused.
+     */
     query: z.string().min(1),
     /** Normalized field name -> Splunk field name, for fields not already CIM-named. */
     field_map: z.record(z.string()).default({}),
@@ -61,6 +65,8 @@ const splunk = z
     max_window_seconds: z.number().int().min(1).default(3600),
     initial_lookback_seconds: z.number().int().min(0).default(3600),
     max_lateness_seconds: z.number().int().min(0).default(86400),
+    /** How far past the window end an event's `_time` may lie and still be read (clock skew of the senders). */
+    future_slack_seconds: z.number().int().min(0).default(300),
     page_size: z.number().int().min(1).max(50000).default(2000),
     timeout_ms: z.number().int().min(1).default(30000),
   })
@@ -69,6 +75,17 @@ const splunk = z
     if (!s.token && !(s.username && s.password)) {
       ctx.addIssue({ code: "custom", message: "set either token, or username and password", path: ["token"] });
     }
+    s.searches.forEach((search, i) => {
+      for (const use of findTimeModifiers(search.query)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["searches", i, "query"],
+          message:
+            `search "${search.name}" uses the time modifier ${use.term}, which would replace the window's time bounds: ` +
+            `the sidecar sets the window; remove ${use.term} from splunk.searches[${i}].query`,
+        });
+      }
+    });
   });
 
 const hec = z

@@ -180,6 +180,26 @@ async function tooManySearches(t: Target): Promise<void> {
   assert.equal(l.duplicates, 0);
 }
 
+async function jobsThatDisappear(t: Target): Promise<void> {
+  const n = 300;
+  const seeded = await seedSample(t, "gone", n);
+  const config = loopConfig(t, { query: seeded.query, splunk: { page_size: 100 } });
+  const emu = t.emulator!;
+  // A search-head cluster without sticky sessions: a status poll, then the second results page, land on a
+  // member that does not have the job.
+  emu.faults.jobNotFound({ count: 1, read: "status", drop: true });
+  emu.faults.jobNotFound({ count: 1, read: "results", skip: 1, drop: true });
+  const run = await runService(config);
+  allCommitted(run.runs);
+  assert.equal(totals(run.runs).pulled, n);
+  assert.equal(emu.requestLog.find({ method: "POST", path: /\/jobs\/?$/ }).length, 3, "the window's job was dispatched twice more");
+  assert.equal(emu.requestLog.find({ status: 404, path: /\/jobs\// }).length >= 2, true);
+  const l = await landed(t, config, seeded.source, run.runs);
+  assert.equal(l.expected.rows.length, n);
+  assert.equal(l.duplicates, 0);
+  assert.equal(emu.jobs.list().length, 0, "no job left behind");
+}
+
 async function slowSearches(t: Target): Promise<void> {
   const seeded = await seedSample(t, "slow", 100);
   // Every job takes over a second: on the live clock each window's run would open the next one-second window.
@@ -210,6 +230,7 @@ describe("the Splunk loop when Splunk misbehaves", () => {
   it("(h) Splunk unreachable at startup: the service stays up, says why, and the next run after Splunk starts succeeds", unreachableAtStartup);
   it("(i) more rows than a page, than the server's default max_count and its max rows per page: none lost", () => withEmulator({}, moreRowsThanAPage));
   it("(j) 503 too many concurrent searches: retried, nothing skipped", () => withEmulator({}, tooManySearches));
+  it("a job that disappears (404, search-head cluster without sticky sessions): dispatched again, every event once", () => withEmulator({}, jobsThatDisappear));
   it("a search slower than a second: one run catches up to the tick's start and stops, no chase after the clock", { timeout: 30_000 }, () => withEmulator({}, slowSearches));
   it("(k) a certificate the CA does not sign is refused: not ready, the reason names ca_file", async () => {
     await untrustedCertificate({ tls: UNTRUSTED_TLS }, /Splunk at https:\/\/127\.0\.0\.1:\d+ presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set splunk\.ca_file/);

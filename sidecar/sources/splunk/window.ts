@@ -10,11 +10,11 @@
  * reaches now − lag (the caller loops plan → read → commit).
  *
  * Splunk also needs an event-time range: `earliest` = start − `max_lateness_seconds`, `latest` = end +
- * `EVENT_TIME_SLACK_SECONDS`. An event whose `_time` is older than its index time by more than
+ * `future_slack_seconds` (`splunk.future_slack_seconds`, default `EVENT_TIME_SLACK_SECONDS`). An event whose `_time` is older than its index time by more than
  * `max_lateness_seconds`, or newer than the window end by more than the slack, is not read.
  */
 
-/** How far past the window end an event's `_time` may lie (clock skew of the senders), seconds. */
+/** Default of `future_slack_seconds`: how far past the window end an event's `_time` may lie (clock skew of the senders), seconds. */
 export const EVENT_TIME_SLACK_SECONDS = 300;
 
 export interface WindowSettings {
@@ -22,6 +22,8 @@ export interface WindowSettings {
   max_window_seconds: number;
   initial_lookback_seconds: number;
   max_lateness_seconds: number;
+  /** How far past the window end an event's `_time` may lie, seconds (default `EVENT_TIME_SLACK_SECONDS`). */
+  future_slack_seconds?: number;
 }
 
 /** One pull: every event with start ≤ `_indextime` < end and earliest ≤ `_time` < latest. Epoch seconds. */
@@ -56,8 +58,12 @@ export function parsePosition(position: unknown, search: string): SplunkPosition
  * `earliest_time` is no epoch, its leading `-` makes it a relative time (the emulator reads `-204352545` as
  * that many seconds before now), which would silently drop every older event.
  */
-export function eventTimeBounds(start: number, end: number, s: Pick<WindowSettings, "max_lateness_seconds">): Pick<SplunkWindow, "earliest" | "latest"> {
-  return { earliest: Math.max(0, start - s.max_lateness_seconds), latest: end + EVENT_TIME_SLACK_SECONDS };
+export function eventTimeBounds(
+  start: number,
+  end: number,
+  s: Pick<WindowSettings, "max_lateness_seconds" | "future_slack_seconds">,
+): Pick<SplunkWindow, "earliest" | "latest"> {
+  return { earliest: Math.max(0, start - s.max_lateness_seconds), latest: end + (s.future_slack_seconds ?? EVENT_TIME_SLACK_SECONDS) };
 }
 
 /** The next window after `position` at `nowMs`, or null when nothing up to now − lag is left to read. */

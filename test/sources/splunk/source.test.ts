@@ -159,6 +159,70 @@ function sourceTests(getTarget: () => Target): void {
     assert.deepEqual(creates, [503, 503, 201]);
   });
 
+  it("dispatches again when the job disappears (404) on a status poll, and reads the window once", async (t) => {
+    const target = getTarget();
+    const emu = target.emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR);
+    const m = marker();
+    const base = 1_800_045_000;
+    const n = 700;
+    await target.seed(Array.from({ length: n }, (_, i) => ({ time: base + (i % 20), indextime: base + (i % 20), raw: JSON.stringify({ m, n: i }) })));
+    const createsBefore = emu.requestLog.find({ method: "POST", path: /\/jobs\/?$/ }).length;
+    emu.faults.jobNotFound({ count: 2, read: "status", drop: true });
+    const got = await pull(source(`index=${target.index} ${m}`, { settings: { ...SETTINGS, page_size: 250 } }), windowOf(base, base + 20));
+    assert.equal(got.events.length, n);
+    assert.equal(new Set(got.events.map(eventId)).size, n, "no event twice");
+    assert.deepEqual(got.rejected, []);
+    assert.equal(emu.requestLog.find({ method: "POST", path: /\/jobs\/?$/ }).length - createsBefore, 3, "dispatched twice more");
+    assert.equal(emu.requestLog.find({ method: "GET", path: /\/jobs\/[^/]+\/?$/, status: 404 }).length, 2);
+    assert.equal(emu.jobs.list().length, 0, "no job left behind");
+  });
+
+  it("resumes on a job dispatched again when a results page answers 404 mid-window: every row once", async (t) => {
+    const target = getTarget();
+    const emu = target.emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR);
+    const m = marker();
+    const base = 1_800_046_000;
+    const n = 1000;
+    await target.seed(Array.from({ length: n }, (_, i) => ({ time: base + (i % 20), indextime: base + (i % 20), raw: JSON.stringify({ m, n: i }) })));
+    // the third page of the first job, then the first page asked of the second job, land on a member without it
+    emu.faults.jobNotFound({ count: 1, read: "results", skip: 2, drop: true });
+    emu.faults.jobNotFound({ count: 1, read: "results", skip: 3, drop: false });
+    const got = await pull(source(`index=${target.index} ${m}`, { settings: { ...SETTINGS, page_size: 300 } }), windowOf(base, base + 20));
+    assert.equal(got.events.length, n);
+    assert.equal(new Set(got.events.map(eventId)).size, n, "no event twice");
+    assert.deepEqual(
+      new Set(got.events.map((e) => (JSON.parse((e.origin as { raw: string }).raw) as { n: number }).n)),
+      new Set(Array.from({ length: n }, (_, i) => i)),
+    );
+    assert.deepEqual(got.rejected, []);
+    assert.equal(emu.requestLog.find({ path: "/results", status: 404 }).length, 2);
+    assert.equal(emu.jobs.list().length, 0, "no job left behind");
+  });
+
+  it("fails the window with the reason after the job disappears on every dispatch (bounded)", async (t) => {
+    const target = getTarget();
+    const emu = target.emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR);
+    const m = marker();
+    const base = 1_800_047_000;
+    await target.seed([{ time: base, indextime: base, raw: JSON.stringify({ m }) }]);
+    const createsBefore = emu.requestLog.find({ method: "POST", path: /\/jobs\/?$/ }).length;
+    emu.faults.jobNotFound({ read: "status", drop: true });
+    try {
+      await assert.rejects(pull(source(`index=${target.index} ${m}`, { redispatch: 2 }), windowOf(base, base + 10)), (e: unknown) => {
+        assert.ok(e instanceof SplunkError);
+        assert.equal(e.kind, "permanent");
+        assert.match(e.message, /^Splunk search "conn": the search job for index time .* disappeared \(404\) 3 times .*sticky.*checkpoint holds/);
+        return true;
+      });
+      assert.equal(emu.requestLog.find({ method: "POST", path: /\/jobs\/?$/ }).length - createsBefore, 3);
+    } finally {
+      emu.faults.clear();
+    }
+  });
+
   it("pulls a late event in the window of its _indextime, not of its _time", async (t) => {
     const target = getTarget();
     if (!target.emulator) return t.skip(NEEDS_EMULATOR);

@@ -27,6 +27,12 @@ describe("Splunk window planning", () => {
     assert.notEqual(planWindow({ indexed_before: NOW - 61 }, S, ms(NOW)), null);
   });
 
+  it("takes the future-time slack from future_slack_seconds when set", () => {
+    const w = planWindow({ indexed_before: NOW - 1000 }, { ...S, future_slack_seconds: 30 }, ms(NOW))!;
+    assert.equal(w.latest, NOW - 60 + 30);
+    assert.equal(planWindow({ indexed_before: NOW - 1000 }, { ...S, future_slack_seconds: 0 }, ms(NOW))!.latest, NOW - 60);
+  });
+
   it("bounds event time by max_lateness_seconds before the start and a slack after the end", () => {
     const w = planWindow({ indexed_before: NOW - 1000 }, { ...S, max_lateness_seconds: 3600 }, ms(NOW))!;
     assert.equal(w.earliest, NOW - 1000 - 3600);
