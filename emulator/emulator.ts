@@ -8,7 +8,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { gunzipSync } from "node:zlib";
 import { Auth, type TokenConfig, type UserConfig } from "./auth.ts";
 import { Faults, RequestLog, type PathFault, type RequestLogEntry } from "./faults.ts";
-import { Hec, type HecTokenConfig } from "./hec.ts";
+import { Hec, type HecTokenConfig, type PartialMode } from "./hec.ts";
 import { Indexes } from "./indexes.ts";
 import type { EmulatorCore, RestContext, Settings } from "./rest/context.ts";
 import { feed, isoNow, JSON_TYPE, param, send, sendFeed, sendJson, sendMessages, wantsJson, xmlEscape, type FeedContext, type Params } from "./rest/format.ts";
@@ -60,6 +60,8 @@ export interface EmulatorOptions {
   maxConcurrentSearches?: number;
   /** Delay before a HEC ackId reads true (default 0). */
   ackDelayMs?: number;
+  /** What a HEC 400 with `invalid-event-number` N leaves behind: events 0..N-1 `"indexed"` (default) or `"not-indexed"`; `emu.hec.partial` switches it at runtime. */
+  hecPartial?: PartialMode;
   /** Indexes besides the built-in main, _internal, _audit, summary. */
   indexes?: string[];
   /** Indexes searched when a query names none (default ["main"]). */
@@ -178,7 +180,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     },
     options.maxConcurrentSearches ?? Infinity,
   );
-  const hec = new Hec({ tokens: options.hecTokens ?? [{ token: DEFAULT_HEC_TOKEN, name: "emulator" }], store, indexes, faults, now, ackDelayMs: options.ackDelayMs ?? 0 });
+  const hec = new Hec({ tokens: options.hecTokens ?? [{ token: DEFAULT_HEC_TOKEN, name: "emulator" }], store, indexes, faults, now, ackDelayMs: options.ackDelayMs ?? 0, partial: options.hecPartial });
   const requestLog = new RequestLog(options.requestLogLimit ?? 10000);
   const host = options.host ?? "127.0.0.1";
   const hecShared = options.hecPort === "shared";

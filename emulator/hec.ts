@@ -108,7 +108,15 @@ export interface HecDeps {
   now: () => number;
   /** Delay before an ackId reads true. */
   ackDelayMs: number;
+  /** What a 400 with `invalid-event-number` N leaves behind; default `"indexed"`. */
+  partial?: PartialMode;
 }
+
+/**
+ * Splunk's statements conflict on a partial reply: `"indexed"` keeps the events before the bad one (as the
+ * per-event loop of a real indexer does), `"not-indexed"` stores nothing of the request.
+ */
+export type PartialMode = "indexed" | "not-indexed";
 
 type Auth = { ok: true; token: HecTokenConfig } | { ok: false; code: number };
 
@@ -116,10 +124,13 @@ export class Hec {
   private readonly tokens = new Map<string, HecTokenConfig>();
   private readonly channels = new Map<string, Channel>();
   ackDelayMs: number;
+  /** What a partial reply leaves in the store (switchable at runtime). */
+  partial: PartialMode;
 
   constructor(private readonly d: HecDeps) {
     for (const t of d.tokens) this.tokens.set(t.token, t);
     this.ackDelayMs = d.ackDelayMs;
+    this.partial = d.partial ?? "indexed";
   }
 
   addToken(t: HecTokenConfig): void {
@@ -235,22 +246,28 @@ export class Hec {
     if (lines) {
       // One event per line (what most senders post): each was parsed once, and its _raw stays in the body.
       let block: number | undefined;
+      const staged = this.stage();
       for (let i = 0; i < lines.objects.length; i++) {
         const o = lines.objects[i];
-        const err = this.indexParsed(o, token, defaults, nowMs, (e) => {
-          block ??= this.d.store.addBlock(gzipped ? gzipBlock(gzipped) : textBlock(text));
-          this.d.store.appendFromBlock(e, block, lines.starts[i], lines.ends[i]);
-        });
+        const err = this.indexParsed(o, token, defaults, nowMs, (e) =>
+          staged.run(() => {
+            block ??= this.d.store.addBlock(gzipped ? gzipBlock(gzipped) : textBlock(text));
+            this.d.store.appendFromBlock(e, block, lines.starts[i], lines.ends[i]);
+          }),
+        );
         if (err !== 0) return reply(res, err, { "invalid-event-number": i });
       }
+      staged.commit();
       return this.success(res, token, channelId);
     }
     const { parts, bad } = splitConcatenatedJson(text);
+    const staged = this.stage();
     for (let i = 0; i < parts.length; i++) {
-      const err = this.indexOne(parts[i], token, defaults, nowMs);
+      const err = this.indexOne(parts[i], token, defaults, nowMs, staged);
       if (err !== 0) return reply(res, err, { "invalid-event-number": i });
     }
     if (bad !== undefined) return reply(res, 6, { "invalid-event-number": bad });
+    staged.commit();
     return this.success(res, token, channelId);
   }
 
@@ -306,8 +323,18 @@ export class Hec {
     reply(res, 0, { ackId });
   }
 
-  /** Validates and stores one event; returns 0 or the HEC error code. */
-  private indexOne(src: string, token: HecTokenConfig, defaults: Defaults, nowMs: number): number {
+  /**
+   * Store writes of one request: run at once with `partial: "indexed"`, else held until `commit` (after the
+   * last event validated), so that a refused request leaves nothing behind.
+   */
+  private stage(): { run: (write: () => void) => void; commit: () => void } {
+    if (this.partial === "indexed") return { run: (write) => write(), commit: () => {} };
+    const held: (() => void)[] = [];
+    return { run: (write) => void held.push(write), commit: () => held.forEach((w) => w()) };
+  }
+
+  /** Validates and stores one event (through `staged`); returns 0 or the HEC error code. */
+  private indexOne(src: string, token: HecTokenConfig, defaults: Defaults, nowMs: number, staged: { run: (write: () => void) => void }): number {
     let o: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(src);
@@ -317,7 +344,8 @@ export class Hec {
       return 6;
     }
     return this.indexParsed(o, token, defaults, nowMs, (e, ev) => {
-      this.d.store.append({ ...e, raw: typeof ev === "string" ? ev : JSON.stringify(ev) });
+      const raw = typeof ev === "string" ? ev : JSON.stringify(ev);
+      staged.run(() => this.d.store.append({ ...e, raw }));
     });
   }
 

@@ -94,6 +94,26 @@ describe("emulator HEC", () => {
     assert.deepEqual(found.results.map((x) => x.n).sort(), ["p1", "p2"]);
   });
 
+  it("with partial: not-indexed, stores nothing of a request refused at event N (lines and concatenated)", async () => {
+    const ev = (n: string) => JSON.stringify({ event: { n }, index: "other", sourcetype: "partial-none" });
+    const bad = JSON.stringify({ index: "other", sourcetype: "partial-none" });
+    emu.hec.partial = "not-indexed";
+    try {
+      for (const sep of ["\n", ""]) {
+        const r = await call(`${emu.hecUrl}/services/collector/event`, { auth: splunk(DEFAULT_HEC_TOKEN), body: [ev(`a${sep.length}`), ev(`b${sep.length}`), bad, ev(`d${sep.length}`)].join(sep) });
+        assert.equal(r.status, 400);
+        assert.deepEqual(r.json(), { text: "Event field is required", code: 12, "invalid-event-number": 2 });
+      }
+      const ok = await call(`${emu.hecUrl}/services/collector/event`, { auth: splunk(DEFAULT_HEC_TOKEN), body: [ev("ok1"), ev("ok2")].join("\n") });
+      assert.equal(ok.status, 200, "a valid request is still indexed");
+    } finally {
+      emu.hec.partial = "indexed";
+    }
+    const auth = await login(emu.url);
+    const found = await oneshot(emu.url, auth, "search index=other sourcetype=partial-none");
+    assert.deepEqual(found.results.map((x) => x.n).sort(), ["ok1", "ok2"]);
+  });
+
   it("accepts gzip bodies and makes events searchable with HEC metadata, _time from time, _raw = JSON of event", async () => {
     const events = [
       { time: T0 + 1.5, host: "sidecar-1", source: "risk-scorer", sourcetype: "soc_assistant:risk", index: "risk", event: { src_ip: "10.0.0.5", score: 93, top_features: [{ feature: "bytes" }] }, fields: { model_version: "v3" } },
