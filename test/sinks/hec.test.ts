@@ -199,41 +199,66 @@ describe("HecSink against the emulator", () => {
     assert.ok(down.counters().retries >= 1);
   });
 
-  it("drops the event HEC calls invalid, keeps those before it and resends only those after it", async (t) => {
-    const run = runId();
-    const s = await sink(t);
-    const events = riskEvents(run, 10);
-    events[2] = { ...events[2], _time: Number.NaN }; // serializes as "time":null: code 6
-    events[7] = { ...events[7], _time: Number.NaN };
-    assert.deepEqual(await s.send(events), { kind: "success" });
-    const logged = await captureOutput(() => s.flush(), { echo: true });
-    assert.deepEqual(logged.value, { kind: "success", dropped: 2 }, "flush reports the drops, for the run report");
-    const warnings = logged.stderr.filter((l) => l.includes("The sink dropped events"));
-    assert.equal(warnings.length, 1, "one sink_dropped line per flush");
-    assert.match(warnings[0]!, /WARN .* dropped=2 .*by_reason=\{"code 6: Invalid data format":2\}/);
-    const again = await captureOutput(() => s.flush(), { echo: true });
-    assert.deepEqual(again.value, { kind: "success" }, "drops are reported once");
-    assert.equal(again.stderr.filter((l) => l.includes("The sink dropped events")).length, 0);
+  for (const mode of ["indexed", "not-indexed"] as const) {
+    it(`drops only the event HEC calls invalid and resends all the others in one post (events before it ${mode})`, async (t) => {
+      emu.hec.partial = mode;
+      t.after(() => void (emu.hec.partial = "indexed"));
+      const run = runId();
+      const s = await sink(t);
+      const events = riskEvents(run, 10);
+      events[2] = { ...events[2], _time: Number.NaN }; // serializes as "time":null: code 6
+      events[7] = { ...events[7], _time: Number.NaN };
+      assert.deepEqual(await s.send(events), { kind: "success" });
+      const logged = await captureOutput(() => s.flush(), { echo: true });
+      assert.deepEqual(logged.value, { kind: "success", dropped: 2 }, "flush reports the drops, for the run report");
+      const warnings = logged.stderr.filter((l) => l.includes("The sink dropped events"));
+      assert.equal(warnings.length, 1, "one sink_dropped line per flush");
+      assert.match(warnings[0]!, /WARN .* dropped=2 .*by_reason=\{"code 6: Invalid data format":2\}/);
+      const again = await captureOutput(() => s.flush(), { echo: true });
+      assert.deepEqual(again.value, { kind: "success" }, "drops are reported once");
+      assert.equal(again.stderr.filter((l) => l.includes("The sink dropped events")).length, 0);
 
-    const rows = indexed(emu, run);
-    const good = events.filter((_, i) => i !== 2 && i !== 7).map((e) => e.event_id);
-    assert.deepEqual([...idCounts(rows).entries()].sort(), good.map((id) => [id, 1]).sort());
-    assert.deepEqual(
-      emu.requestLog.find({ path: EVENT_PATH }).map((e) => e.status),
-      [400, 400, 200],
-    );
-    const c = s.counters();
-    assert.equal(c.events_dropped, 2);
-    assert.deepEqual(c.dropped_by_reason, { "code 6: Invalid data format": 2 });
-    const samples = [
-      { reason: "code 6: Invalid data format", event_id: events[2].event_id },
-      { reason: "code 6: Invalid data format", event_id: events[7].event_id },
-    ];
-    assert.ok(warnings[0]!.includes(`samples=${JSON.stringify(samples)}`), "the warning names the dropped events");
-    assert.equal(c.events_sent, 8);
-    assert.equal(c.events_accepted_unacked, 6, "events 0-1 and 3-6 came back in 400 replies, which carry no ackId");
-    assert.equal(c.events_acknowledged, 2);
-    assert.equal(c.retries, 0);
+      const good = events.filter((_, i) => i !== 2 && i !== 7).map((e) => e.event_id);
+      const counts = idCounts(indexed(emu, run));
+      assert.deepEqual([...counts.keys()].sort(), [...good].sort(), "every good event indexed, the dropped ones never");
+      // Post 1 is refused at event 2, post 2 (events 0-1, 3-9) at event 7, post 3 (the 8 good ones) accepted.
+      const expected = mode === "indexed"
+        ? good.map((id, i) => [id, i < 2 ? 3 : i < 6 ? 2 : 1]) // events 0-1 indexed by all 3 posts, 3-6 by posts 2-3
+        : good.map((id) => [id, 1]);
+      assert.deepEqual([...counts.entries()].sort(), expected.sort(), "copies differ only in how often (dashboards dedupe on event_id)");
+      assert.deepEqual(
+        emu.requestLog.find({ path: EVENT_PATH }).map((e) => e.status),
+        [400, 400, 200],
+      );
+      const c = s.counters();
+      assert.equal(c.events_dropped, 2);
+      assert.deepEqual(c.dropped_by_reason, { "code 6: Invalid data format": 2 });
+      const samples = [
+        { reason: "code 6: Invalid data format", event_id: events[2].event_id },
+        { reason: "code 6: Invalid data format", event_id: events[7].event_id },
+      ];
+      assert.ok(warnings[0]!.includes(`samples=${JSON.stringify(samples)}`), "the warning names the dropped events");
+      assert.equal(c.events_sent, 8, "counted once, when the resend was accepted");
+      assert.equal(c.events_accepted_unacked, 0, "a 400 counts nothing as sent: its good events are resent and acknowledged");
+      assert.equal(c.events_acknowledged, 8);
+      assert.equal(c.retries, 0);
+    });
+  }
+
+  it("resends the events before a bad last event, and a post whose only event is bad is not resent", async (t) => {
+    emu.hec.partial = "not-indexed";
+    t.after(() => void (emu.hec.partial = "indexed"));
+    const run = runId();
+    const s = await sink(t, { batchMaxEvents: 3 });
+    const events = riskEvents(run, 4);
+    events[2] = { ...events[2], _time: Number.NaN };
+    events[3] = { ...events[3], _time: Number.NaN };
+    assert.deepEqual(await s.send(events), { kind: "success" });
+    assert.deepEqual(await s.flush(), { kind: "success", dropped: 2 });
+    const counts = idCounts(indexed(emu, run));
+    assert.deepEqual([...counts.entries()].sort(), [[events[0].event_id, 1], [events[1].event_id, 1]].sort());
+    assert.deepEqual(emu.requestLog.find({ path: EVENT_PATH }).map((e) => e.status).sort(), [200, 400, 400]);
+    assert.equal(s.counters().events_acknowledged, 2);
   });
 
   it("fails once, with a clear message and no retries, when HEC rejects the token", async (t) => {

@@ -122,11 +122,11 @@ export interface HecCounters {
   posts: number;
   /** Gzipped body bytes of those posts. */
   bytes_sent: number;
-  /** Events HEC accepted (a 200, or the events before the bad one of a partial reply). */
+  /** Events HEC accepted with a 200 (the good events of a partial reply count when their resend is accepted). */
   events_sent: number;
   /** Events whose post was acknowledged by the indexers (ack on). */
   events_acknowledged: number;
-  /** Events accepted in a partial (400) reply, which carries no ackId: received, never acknowledged. */
+  /** Events accepted with a 200 that carried no ackId while ack is on: received, never acknowledged. */
   events_accepted_unacked: number;
   /** Events HEC refused as malformed (or that could not be serialized), not resent. */
   events_dropped: number;

@@ -181,10 +181,21 @@ export class Encoder<T> {
   }
 }
 
-/** The events of `post` after event `bad`. */
-export function after(post: Post, bad: number): Post {
+/** The events of `post` but event `bad`, in order. */
+export function without(post: Post, bad: number): Post {
+  const start = bad === 0 ? 0 : post.ends[bad - 1]! + 1;
   const cut = post.ends[bad]! + 1;
-  return { body: post.body.subarray(cut), ends: post.ends.slice(bad + 1).map((e) => e - cut), ids: post.ids.slice(bad + 1) };
+  const len = cut - start;
+  const head = post.body.subarray(0, start);
+  const tail = post.body.subarray(Math.min(cut, post.body.length));
+  let body = Buffer.concat([head, tail]);
+  // The last event has no newline after it: drop the one before it instead.
+  if (tail.length === 0 && body.length > 0 && body[body.length - 1] === 0x0a) body = body.subarray(0, body.length - 1);
+  return {
+    body,
+    ends: [...post.ends.slice(0, bad), ...post.ends.slice(bad + 1).map((e) => e - len)],
+    ids: [...post.ids.slice(0, bad), ...post.ids.slice(bad + 1)],
+  };
 }
 
 /** A post body, gzipped in the libuv pool (off the main thread). */

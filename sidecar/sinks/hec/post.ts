@@ -1,8 +1,9 @@
 /**
  * Posting to `/services/collector/event`: one gzipped post, retried under policy `hec.event` (backoff with
  * full jitter, `Retry-After` honoured) until the `send`'s deadline. A post that HEC refuses at event N (400
- * with `invalid-event-number` and a per-event code) keeps events before N (HEC indexed them), drops event N
- * (reported through `onDrop`) and posts the events after it again.
+ * with `invalid-event-number` and a per-event code) drops event N (reported through `onDrop`) and posts all
+ * the others again, those before N included: Splunk's statements conflict on whether they were indexed, a 400
+ * carries no ackId, and `event_id` makes a second copy harmless (ADR 0011).
  */
 import { policyFor, type EndpointPolicy } from "../../http/policy.ts";
 import { retry, type AttemptContext } from "../../http/retry.ts";
@@ -11,7 +12,7 @@ import type { SinkResult } from "../sink.ts";
 import type { AckTracker } from "./ack.ts";
 import { MIN_ATTEMPT_MS } from "./ack.ts";
 import { codeText, parseReply, type HecConnection } from "./connection.ts";
-import { after, gzipBody, type Post } from "./encode.ts";
+import { gzipBody, without, type Post } from "./encode.ts";
 import type { HecCounters } from "./connection.ts";
 
 const EVENT_PATH = "/services/collector/event";
@@ -43,7 +44,7 @@ export interface PosterOptions {
 export class Poster {
   constructor(private readonly o: PosterOptions) {}
 
-  /** One post, and after a partial reply the posts of the events after the bad one, until `deadlineAt` (epoch ms). */
+  /** One post, and after a partial reply the post of all its events but the bad one, until `deadlineAt` (epoch ms). */
   async deliver(post: Post, deadlineAt: number): Promise<SinkResult> {
     let rest: Post | undefined = post;
     while (rest !== undefined && rest.ids.length > 0) {
@@ -69,7 +70,7 @@ export class Poster {
       );
       if (!partial) return r;
       this.o.onDrop(partial.reason, current.ids[partial.bad]);
-      rest = after(current, partial.bad);
+      rest = without(current, partial.bad);
     }
     return { kind: "success" };
   }
@@ -106,9 +107,7 @@ export class Poster {
     }
     const bad = reply?.["invalid-event-number"];
     if (res.status === 400 && reply?.code !== undefined && EVENT_CODES.has(reply.code) && Number.isInteger(bad) && bad! >= 0 && bad! < count) {
-      // Events before `bad` were indexed: count them, never resend them.
-      c.events_sent += bad!;
-      if (this.o.acks) c.events_accepted_unacked += bad!;
+      // Events before `bad` may or may not be indexed, and a 400 has no ackId: they are resent, not counted.
       return { kind: "partial", bad: bad!, reason: codeText(reply) };
     }
     return this.o.conn.replyResult(res, reply);
