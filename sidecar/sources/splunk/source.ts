@@ -137,6 +137,8 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       earliest_time: String(earliest),
       latest_time: String(latest),
       max_count: this.maxResults,
+      // A search peer that fails must fail the job, not finish it DONE with its events missing (Splunk's default is true).
+      allow_partial_results: "false",
       // The job is deleted once read; the TTL only matters if the sidecar dies first.
       timeout: 600,
     };

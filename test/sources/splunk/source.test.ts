@@ -83,7 +83,7 @@ function sourceTests(getTarget: () => Target): void {
       { ...create.form, search: undefined },
       {
         index_earliest: "1800000000", index_latest: "1800000600", earliest_time: String(1_800_000_000 - 86400), latest_time: "1800000900",
-        max_count: "500000", timeout: "600", exec_mode: "normal", search: undefined,
+        max_count: "500000", allow_partial_results: "false", timeout: "600", exec_mode: "normal", search: undefined,
       },
     );
     assert.equal(create.form?.search, "search index=netflow nothing-matches-this | fields _raw, _time, _indextime, _cd, index, sourcetype, host, source, src_ip, id.orig_h, dest_port, id.resp_p");
