@@ -69,7 +69,7 @@ export function wire(config: Config): Wiring {
       if (src.type === "file") {
         return [new WindowedFileSource({ files: src.file.paths, format: src.file.format, checkpointEveryEvents: src.file.checkpoint_every_events })];
       }
-      return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now }));
+      return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now, incompletePatterns: src.splunk.incomplete_result_patterns }));
     },
     sink: riskSink,
     runSink,
