@@ -45,6 +45,8 @@ export interface Wiring {
   destination: string;
   /** Splunk's indexing lag allowance; undefined for file sources. */
   lagSeconds: number | undefined;
+  /** `splunk.max_window_failures`; undefined for file sources. */
+  maxWindowFailures: number | undefined;
   close(): void;
 }
 
@@ -115,6 +117,7 @@ export function wire(config: Config): Wiring {
     inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",
     destination: hec ? `index ${hec.index} through HEC at ${hec.url}` : sink.file.path,
     lagSeconds: src.type === "splunk" ? src.splunk.lag_seconds : undefined,
+    maxWindowFailures: src.type === "splunk" ? src.splunk.max_window_failures : undefined,
     close() {
       client?.close();
     },
