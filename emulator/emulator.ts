@@ -275,6 +275,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         case "drop": faults.drop(opts); break;
         case "malformedRows": faults.malformedRows(opts); break;
         case "jobNotFound": faults.jobNotFound(opts as PathFault & { drop?: boolean; read?: "status" | "results"; skip?: number }); break;
+        case "partialJob": faults.partialJob(opts as PathFault & { finalized?: boolean; message?: string; messageType?: "WARN" | "ERROR" | "INFO" }); break;
         case "clear": faults.clear(); break;
         default: return sendJson(res, 400, { error: `unknown fault '${fault}'` });
       }

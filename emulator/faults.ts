@@ -42,6 +42,12 @@ function pathMatches(prefix: string | undefined, paths: string[]): boolean {
   return prefix === undefined || paths.some((p) => p.startsWith(prefix));
 }
 
+/** How a job armed by `partialJob` finishes: Splunk's `isFinalized` and job `messages`. */
+export interface PartialJob {
+  finalized: boolean;
+  messages: { type: string; text: string }[];
+}
+
 export class Faults {
   private unauthorizedF: PathArmed<null>[] = [];
   private hecBusyF: Armed[] = [];
@@ -50,6 +56,7 @@ export class Faults {
   private dropF: PathArmed<number | undefined>[] = [];
   private malformedF: PathArmed<number>[] = [];
   private jobNotFoundF: PathArmed<{ drop: boolean; read?: "status" | "results"; skip: number }>[] = [];
+  private partialJobF: PathArmed<PartialJob>[] = [];
 
   constructor(
     private readonly now: () => number,
@@ -106,6 +113,18 @@ export class Faults {
     this.jobNotFoundF.push({ armed: new Armed(opts, this.now()), prefix: opts.pathPrefix, data: { drop: opts.drop === true, read: opts.read, skip: opts.skip ?? 0 } });
   }
 
+  /**
+   * Search jobs created (normal or blocking mode) while it is armed finish DONE but say their results are
+   * incomplete, as Splunk does when a search peer fails (with `allow_partial_results=true`) or a job is stopped
+   * early: `finalized` sets `isFinalized`, `message` adds an entry to the
+   * job's `messages` (`messageType`, default WARN). With neither, the job is finalized.
+   */
+  partialJob(opts: PathFault & { finalized?: boolean; message?: string; messageType?: "WARN" | "ERROR" | "INFO" } = { count: 1 }): void {
+    const finalized = opts.finalized ?? opts.message === undefined;
+    const messages = opts.message === undefined ? [] : [{ type: opts.messageType ?? "WARN", text: opts.message }];
+    this.partialJobF.push({ armed: new Armed(opts, this.now()), prefix: opts.pathPrefix, data: { finalized, messages } });
+  }
+
   /** Disarms every fault. */
   clear(): void {
     this.unauthorizedF = [];
@@ -115,6 +134,7 @@ export class Faults {
     this.dropF = [];
     this.malformedF = [];
     this.jobNotFoundF = [];
+    this.partialJobF = [];
   }
 
   // --- used by the server -------------------------------------------------------------------
@@ -162,6 +182,11 @@ export class Faults {
       return f.data.drop;
     }
     return undefined;
+  }
+
+  /** For a job being created: how it is to finish incomplete, or undefined. */
+  takePartialJob(paths: string[]): PartialJob | undefined {
+    return this.takePath(this.partialJobF, paths);
   }
 
   private takePath<T>(list: PathArmed<T>[], paths: string[]): T | undefined {

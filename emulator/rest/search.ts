@@ -128,6 +128,7 @@ async function createJob(c: RestContext): Promise<void> {
     if (e instanceof TooManySearches) return sendMessages(c.res, 503, c.outputMode, [{ type: "WARN", text: concurrencyMessage(e.running, e.limit) }]);
     throw e;
   }
+  job.partial = c.emu.faults.takePartialJob(c.paths);
   if (mode === "blocking") await job.done();
   sendSid(c, job.sid);
 }

@@ -86,6 +86,8 @@ export class Job {
   finalized = false;
   cancelled = false;
   previewEnabled = false;
+  /** Set by the `partialJob` fault: `isFinalized` and `messages` the job reports once DONE. */
+  partial: { finalized: boolean; messages: { type: string; text: string }[] } | undefined;
   runStartedMs: number | undefined;
   finishedMs: number | undefined;
   readonly exec: Execution;
@@ -165,7 +167,7 @@ export class Job {
       dispatchState: state,
       isDone: done,
       isFailed: false,
-      isFinalized: this.finalized,
+      isFinalized: this.finalized || (done && this.partial?.finalized === true),
       isPaused: this.paused,
       isPreviewEnabled: this.previewEnabled,
       isRealTimeSearch: false,
@@ -200,7 +202,7 @@ export class Job {
       search: this.compiled.query,
       label: this.params.label ?? null,
       keywords: "",
-      messages: [],
+      messages: done && this.partial ? this.partial.messages.map((m) => ({ ...m })) : [],
       request: { ...this.params },
       searchProviders: ["emulator"],
     };

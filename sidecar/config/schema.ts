@@ -48,6 +48,15 @@ const splunkSearch = z
   })
   .strict();
 
+/** Default of `splunk.incomplete_result_patterns`: Splunk's job messages for a failed search peer, a stopped search, truncated results. */
+export const DEFAULT_INCOMPLETE_RESULT_PATTERNS = [
+  "unable to distribute",
+  "peer .*(unreachable|down|not responding)|unreachable",
+  "search (was|has been) (stopped|finalized|cancell?ed)|finalized",
+  "results may be incomplete|incomplete results|partial results",
+  "truncated",
+] as const;
+
 const splunk = z
   .object({
     url: httpUrl,
@@ -68,6 +77,24 @@ const splunk = z
     /** How far past the window end an event's `_time` may lie and still be read (clock skew of the senders). */
     future_slack_seconds: z.number().int().min(0).default(300),
     page_size: z.number().int().min(1).max(50000).default(2000),
+    /**
+     * Case-insensitive regular expressions: a WARN or ERROR message on a finished search job that matches one
+     * says its results are incomplete, and the window fails (its checkpoint holds). Other messages are logged.
+     */
+    incomplete_result_patterns: z
+      .array(
+        z.string().min(1).refine((p) => {
+          try {
+            new RegExp(p, "i");
+            return true;
+          } catch {
+            return false;
+          }
+        }, "not a valid regular expression"),
+      )
+      .default([...DEFAULT_INCOMPLETE_RESULT_PATTERNS]),
+    /** Failed attempts on the same window after which readiness reports not ready with the failure. */
+    max_window_failures: z.number().int().min(1).default(5),
     timeout_ms: z.number().int().min(1).default(30000),
   })
   .strict()

@@ -42,6 +42,8 @@ export interface ScoringJobOptions {
   lagSeconds?: number;
   /** PSI at which a run's drift suggests retraining (`retrain.drift_threshold`); undefined measures no drift. */
   driftThreshold?: number;
+  /** Failed attempts on the same window after which readiness reports not ready (`splunk.max_window_failures`, default 5). */
+  maxWindowFailures?: number;
   out: (text: string) => void;
 }
 
@@ -65,6 +67,8 @@ export class ScoringJob {
   /** Inputs the last run could not read, one sentence; null when every input was read. */
   private inputError: string | null = null;
   private rewound = false;
+  /** Per source: the window whose attempts failed in a row, how many times, and the last error. */
+  private readonly windowFailures = new Map<string, { window: string; count: number; error: string }>();
   private readonly lastRuns: Omit<RunReport, "top">[] = [];
   private built: { schema: string; sources: EventSource[] } | undefined;
   private stopping = false;
@@ -83,7 +87,31 @@ export class ScoringJob {
 
   /** Why the last run could not reach Splunk or HEC, or could not read an input; null when it could. */
   notReadyReason(): string | null {
-    return this.connectionError ?? this.inputError;
+    return this.connectionError ?? this.inputError ?? this.windowFailureReason();
+  }
+
+  /** The first source whose window failed `maxWindowFailures` times in a row, said with its last error; else null. */
+  private windowFailureReason(): string | null {
+    const max = this.o.maxWindowFailures ?? 5;
+    for (const [source, f] of this.windowFailures) {
+      if (f.count >= max) return `source "${source}": the same window failed ${f.count} times in a row; the last error: ${f.error}`;
+    }
+    return null;
+  }
+
+  /**
+   * Counts a failed attempt on a window, or clears the count when one succeeds. The window is known by the
+   * checkpoint it starts from (a window planned from the same checkpoint is the same window, even when its end
+   * moved with the clock): the same one again adds one.
+   */
+  private countWindow(report: RunReport): void {
+    if (!report.error || report.committed) {
+      this.windowFailures.delete(report.source);
+      return;
+    }
+    const window = JSON.stringify(this.position(report.source) ?? null);
+    const before = this.windowFailures.get(report.source);
+    this.windowFailures.set(report.source, { window, count: before?.window === window ? before.count + 1 : 1, error: report.error });
   }
 
   /** Stops before the next window; the window in flight finishes. */
@@ -159,6 +187,7 @@ export class ScoringJob {
             break;
           }
           if (report.error) unreadable.push(...(source.failures?.() ?? []));
+          this.countWindow(report);
           await this.record(report);
           if (report.error) {
             ok = false;

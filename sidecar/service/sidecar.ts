@@ -103,6 +103,7 @@ export class Sidecar {
       destination: wiring.destination,
       lagSeconds: wiring.lagSeconds,
       driftThreshold: config.retrain.drift_threshold,
+      maxWindowFailures: wiring.maxWindowFailures,
       out,
     });
     this.scheduler = new Scheduler({

@@ -45,6 +45,8 @@ export interface Wiring {
   destination: string;
   /** Splunk's indexing lag allowance; undefined for file sources. */
   lagSeconds: number | undefined;
+  /** `splunk.max_window_failures`; undefined for file sources. */
+  maxWindowFailures: number | undefined;
   close(): void;
 }
 
@@ -69,7 +71,7 @@ export function wire(config: Config): Wiring {
       if (src.type === "file") {
         return [new WindowedFileSource({ files: src.file.paths, format: src.file.format, checkpointEveryEvents: src.file.checkpoint_every_events })];
       }
-      return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now }));
+      return src.splunk.searches.map((search) => new SplunkSource({ client: client!, search, settings: src.splunk, fields, now, incompletePatterns: src.splunk.incomplete_result_patterns }));
     },
     sink: riskSink,
     runSink,
@@ -115,6 +117,7 @@ export function wire(config: Config): Wiring {
     inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",
     destination: hec ? `index ${hec.index} through HEC at ${hec.url}` : sink.file.path,
     lagSeconds: src.type === "splunk" ? src.splunk.lag_seconds : undefined,
+    maxWindowFailures: src.type === "splunk" ? src.splunk.max_window_failures : undefined,
     close() {
       client?.close();
     },

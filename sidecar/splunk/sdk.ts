@@ -85,8 +85,12 @@ export interface JobStatus {
   failed: boolean;
   eventCount: number;
   resultCount: number;
-  /** Splunk's messages on the job (failure reasons). */
+  /** Splunk's messages on the job (failure reasons), as `TYPE: text`. */
   messages: string[];
+  /** The same messages with their type (`WARN`, `ERROR`, `INFO`...) apart. */
+  jobMessages?: { type: string; text: string }[];
+  /** `isFinalized`: the job was stopped before it finished (its results are partial). */
+  finalized?: boolean;
 }
 
 export interface WaitOptions {
@@ -199,6 +203,8 @@ export class SplunkClient {
       eventCount: numberOf(p.eventCount),
       resultCount: numberOf(p.resultCount),
       messages: (p.messages ?? []).map((m) => `${m.type ?? "INFO"}: ${m.text ?? ""}`),
+      jobMessages: (p.messages ?? []).map((m) => ({ type: String(m.type ?? "INFO").toUpperCase(), text: String(m.text ?? "") })),
+      finalized: p.isFinalized === true || String(p.isFinalized) === "1" || String(p.isFinalized) === "true",
     };
   }
 

@@ -73,6 +73,8 @@ export interface SdkJobProperties {
   isDone?: boolean;
   isFailed?: boolean;
   isZombie?: boolean;
+  /** The job was stopped early (finalized by a user, a quota or `max_time`): its results are partial. */
+  isFinalized?: boolean;
   eventCount?: number;
   resultCount?: number;
   scanCount?: number;

@@ -22,6 +22,7 @@ const EVENTS = {
   output_not_empty: ["warn", "No checkpoint yet, but the output already holds risk events: events scored again are appended (deduplicate on event_id, or move the output away first)."],
   state_lock_stale: ["warn", "A stale state-directory lock of a process that no longer runs was taken over."],
   tick_skipped: ["warn", "A scheduled run was skipped because the previous run is still in progress."],
+  splunk_job_messages: ["warn", "A Splunk search job finished with warnings that do not say its results are incomplete (splunk.incomplete_result_patterns); its window was read."],
   rows_rejected: ["warn", "Some input rows could not be parsed and were skipped."],
   schedule_started: ["info", "Scheduler started."],
   shutdown_started: ["info", "Shutting down: no new runs; waiting for the run in flight."],

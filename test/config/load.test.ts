@@ -67,4 +67,23 @@ describe("config", () => {
     assert.ok(c.sink.type === "splunk_hec");
     assert.ok(!String(c.sink.hec.token).includes("s3cret"));
   });
+
+  it("defaults splunk.incomplete_result_patterns and max_window_failures, and names a pattern that is not a regular expression", () => {
+    const base = { source: { type: "splunk" }, splunk: { url: "https://s:8089", token: "t", searches: [{ name: "a", query: "index=x" }] } };
+    const c = parseConfig(base, "t", {});
+    assert.ok(c.source.type === "splunk");
+    assert.equal(c.source.splunk.max_window_failures, 5);
+    const res = c.source.splunk.incomplete_result_patterns.map((x) => new RegExp(x, "i"));
+    for (const text of [
+      "Unable to distribute to peer named idx2 at uri=10.0.0.2:8089 because peer has status=Down.",
+      "Search peer idx3 is unreachable",
+      "The search job has been finalized",
+      "Search results may be incomplete",
+      "Results were truncated",
+    ]) assert.ok(res.some((re) => re.test(text)), text);
+    assert.ok(!res.some((re) => re.test("Field 'src_ip' does not exist in the data.")));
+    const p = problems({ ...base, splunk: { ...base.splunk, incomplete_result_patterns: ["ok", "(unclosed"], max_window_failures: 0 } });
+    assert.ok(p.some((x) => x.startsWith("splunk.incomplete_result_patterns.1: not a valid regular expression")), p.join("|"));
+    assert.ok(p.some((x) => x.startsWith("splunk.max_window_failures:")), p.join("|"));
+  });
 });

@@ -200,6 +200,52 @@ async function jobsThatDisappear(t: Target): Promise<void> {
   assert.equal(emu.jobs.list().length, 0, "no job left behind");
 }
 
+async function partialJobs(t: Target): Promise<void> {
+  const n = 200;
+  const seeded = await seedSample(t, "partial", n);
+  const config = loopConfig(t, { query: seeded.query });
+  const emu = t.emulator!;
+  // A job stopped early (quota, max_time): DONE, but isFinalized.
+  emu.faults.partialJob({ count: 1, finalized: true });
+  const failed = await runService(config);
+  assert.equal(failed.runs.length, 1);
+  assert.equal(failed.runs[0]!.committed, false);
+  assert.match(failed.runs[0]!.error ?? "", /finished with incomplete results \(the job was finalized.*checkpoint holds/);
+  assert.equal(existsSync(checkpointPath(config)), false, "the checkpoint holds");
+  // An unrelated warning does not fail the window, and the window failed before is read whole, once.
+  emu.faults.partialJob({ count: 1, message: "Field 'nonexistent' does not exist in the data." });
+  const run = await runService(config);
+  allCommitted(run.runs);
+  assert.equal(totals(run.runs).pulled, n);
+  const l = await landed(t, config, seeded.source, [...failed.runs, ...run.runs]);
+  assert.equal(l.expected.rows.length, n);
+  assert.equal(l.duplicates, 0);
+  assert.equal(emu.jobs.list().length, 0, "no job left behind");
+}
+
+async function partialJobsNotReady(t: Target): Promise<void> {
+  const seeded = await seedSample(t, "peerdown", 50);
+  const config = loopConfig(t, { query: seeded.query, splunk: { max_window_failures: 3 } });
+  const emu = t.emulator!;
+  const text = "Unable to distribute to peer named idx2 at uri=10.0.0.2:8089 because peer has status=Down.";
+  emu.faults.partialJob({ message: text }); // until cleared
+  const s = new Sidecar(config, () => undefined);
+  try {
+    await s.start({ once: true });
+    assert.equal(s.notReadyReason(), null, "one failed attempt: still ready");
+    await s.scoring.runAll();
+    assert.equal(s.notReadyReason(), null, "two");
+    await s.scoring.runAll();
+    assert.match(s.notReadyReason() ?? "", /source "zeek_conn": the same window failed 3 times in a row; the last error: .*Unable to distribute to peer named idx2/);
+    emu.faults.clear();
+    await s.scoring.runAll();
+    assert.equal(s.notReadyReason(), null, "ready again once the window is read");
+    assert.equal(totals(s.status().last_runs as RunSummary[]).pulled, 50);
+  } finally {
+    await s.shutdown();
+  }
+}
+
 async function slowSearches(t: Target): Promise<void> {
   const seeded = await seedSample(t, "slow", 100);
   // Every job takes over a second: on the live clock each window's run would open the next one-second window.
@@ -231,6 +277,8 @@ describe("the Splunk loop when Splunk misbehaves", () => {
   it("(i) more rows than a page, than the server's default max_count and its max rows per page: none lost", () => withEmulator({}, moreRowsThanAPage));
   it("(j) 503 too many concurrent searches: retried, nothing skipped", () => withEmulator({}, tooManySearches));
   it("a job that disappears (404, search-head cluster without sticky sessions): dispatched again, every event once", () => withEmulator({}, jobsThatDisappear));
+  it("a finalized job fails its window (checkpoint holds); an unrelated warning does not; the next run reads every row once", () => withEmulator({}, partialJobs));
+  it("a window that fails splunk.max_window_failures times makes the sidecar not ready, with the reason", () => withEmulator({}, partialJobsNotReady));
   it("a search slower than a second: one run catches up to the tick's start and stops, no chase after the clock", { timeout: 30_000 }, () => withEmulator({}, slowSearches));
   it("(k) a certificate the CA does not sign is refused: not ready, the reason names ca_file", async () => {
     await untrustedCertificate({ tls: UNTRUSTED_TLS }, /Splunk at https:\/\/127\.0\.0\.1:\d+ presented a certificate not signed by the configured CA \(test\/fixtures\/tls\/ca\.pem\).*set splunk\.ca_file/);

@@ -205,6 +205,22 @@ describe("emulator REST: search jobs", () => {
     assert.equal(r.rows.length, 50);
   });
 
+  it("finishes jobs DONE but finalized, or with a message saying results are incomplete, on the partialJob fault", async () => {
+    emu.faults.partialJob({ count: 1 });
+    const a = (await waitDone(await createJob("search index=netflow", {}))).entry[0].content;
+    assert.equal(a.dispatchState, "DONE");
+    assert.equal(a.isFinalized, true);
+    assert.deepEqual(a.messages, []);
+    const text = "Unable to distribute to peer named idx2 at uri=10.0.0.2:8089 because peer has status=Down.";
+    emu.faults.partialJob({ count: 1, message: text });
+    const b = (await waitDone(await createJob("search index=netflow", {}))).entry[0].content;
+    assert.equal(b.isFinalized, false);
+    assert.deepEqual(b.messages, [{ type: "WARN", text }]);
+    const c = (await waitDone(await createJob("search index=netflow", {}))).entry[0].content;
+    assert.equal(c.isFinalized, false, "the fault is spent");
+    assert.deepEqual(c.messages, []);
+  });
+
   it("filters by index-time window parameters", async () => {
     const sid = await createJob("search index=netflow", { index_earliest: T0 + 1010, index_latest: T0 + 1020 });
     const f = await waitDone(sid);

@@ -29,10 +29,12 @@
 import type { EventSource, SourceBatch } from "../source.ts";
 import { withRetry, type RetryPolicy, SplunkError } from "../../splunk/errors.ts";
 import type { SplunkSearchConfig } from "../../config/schema.ts";
-import type { JobHandle, SplunkClient, WaitOptions } from "../../splunk/sdk.ts";
+import type { JobHandle, JobStatus, SplunkClient, WaitOptions } from "../../splunk/sdk.ts";
 import type { SdkResultsJson } from "../../splunk/types.ts";
 import type { NetEvent, RejectedRow } from "../event.ts";
 import { normalizeRow, ROW_META_FIELDS, splunkFieldNames, type SplunkRow } from "./normalize.ts";
+import { DEFAULT_INCOMPLETE_RESULT_PATTERNS } from "../../config/schema.ts";
+import { logEvent } from "../../telemetry/log.ts";
 import { eventTimeBounds, parsePosition, planWindow, positionAfter, type SplunkPosition, type SplunkWindow, type WindowSettings } from "./window.ts";
 
 /** Default `max_count` asked of each job: results a job may hold before its window is split. */
@@ -57,6 +59,11 @@ export interface SplunkSourceOptions {
   retry?: RetryPolicy;
   /** Times a window's job is dispatched again after it disappeared (404) before the window fails (default 3). */
   redispatch?: number;
+  /**
+   * `splunk.incomplete_result_patterns`: case-insensitive regular expressions; a WARN/ERROR job message matching
+   * one fails the window (default `DEFAULT_INCOMPLETE_RESULT_PATTERNS`).
+   */
+  incompletePatterns?: readonly string[];
 }
 
 /** Default of `SplunkSourceOptions.redispatch`. */
@@ -92,6 +99,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
   private readonly wait: WaitOptions;
   private readonly retry: RetryPolicy;
   private readonly redispatch: number;
+  private readonly incomplete: RegExp[];
   /** A query with no pipe of its own: its results are its events, so resultCount < eventCount means a cap. */
   private readonly plainEventSearch: boolean;
 
@@ -107,6 +115,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
     this.wait = o.wait ?? {};
     this.retry = o.retry ?? {};
     this.redispatch = o.redispatch ?? DEFAULT_REDISPATCH;
+    this.incomplete = (o.incompletePatterns ?? DEFAULT_INCOMPLETE_RESULT_PATTERNS).map((p) => new RegExp(p, "i"));
     this.plainEventSearch = !o.search.query.includes("|");
   }
 
@@ -137,6 +146,8 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       earliest_time: String(earliest),
       latest_time: String(latest),
       max_count: this.maxResults,
+      // A search peer that fails must fail the job, not finish it DONE with its events missing (Splunk's default is true).
+      allow_partial_results: "false",
       // The job is deleted once read; the TTL only matters if the sidecar dies first.
       timeout: 600,
     };
@@ -157,6 +168,7 @@ export class SplunkSource implements EventSource<SplunkWindow> {
       let next: Promise<SdkResultsJson> | undefined;
       try {
         const status = await withRetry("splunkd.job_poll", () => client.waitForJob(job, this.wait), this.retry);
+        this.checkComplete(status, start, end);
         if (total !== undefined && status.resultCount !== total) {
           throw new SplunkError(
             `Splunk search "${this.name}": job ${job.sid}, dispatched again for index time ${iso(start)}–${iso(end)} after ${lost.join(", ")} disappeared, ` +
@@ -249,6 +261,32 @@ export class SplunkSource implements EventSource<SplunkWindow> {
         yield* this.pull(mid, end, bounds);
       }
       return;
+    }
+  }
+
+  /**
+   * Throws when a DONE job says its results are incomplete: `isFinalized` (stopped early: quota, `max_time`, a
+   * user), or a WARN/ERROR message matching `incompletePatterns` (a search peer that failed, results truncated).
+   * The window fails and its checkpoint holds. Other WARN/ERROR messages are logged and the window is read.
+   */
+  private checkComplete(status: JobStatus, start: number, end: number): void {
+    const notable = (status.jobMessages ?? []).filter((m) => m.type === "WARN" || m.type === "ERROR" || m.type === "FATAL");
+    const incomplete = notable.filter((m) => this.incomplete.some((re) => re.test(m.text)));
+    if (status.finalized === true || incomplete.length > 0) {
+      const why = [
+        ...(status.finalized === true ? ["the job was finalized (stopped before it finished: a quota, max_time or a user)"] : []),
+        ...incomplete.map((m) => `${m.type}: ${m.text}`),
+      ].join("; ");
+      throw new SplunkError(
+        `Splunk search "${this.name}": the job ${status.sid} for index time ${iso(start)}–${iso(end)} finished with incomplete results (${why}); ` +
+          `the window is failed (its checkpoint holds) and is read again next run`,
+        "permanent",
+        200,
+        incomplete[0]?.text,
+      );
+    }
+    if (notable.length > 0) {
+      logEvent("splunk_job_messages", { search: this.name, sid: status.sid, messages: notable.map((m) => `${m.type}: ${m.text}`) });
     }
   }
 

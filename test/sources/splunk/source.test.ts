@@ -83,11 +83,49 @@ function sourceTests(getTarget: () => Target): void {
       { ...create.form, search: undefined },
       {
         index_earliest: "1800000000", index_latest: "1800000600", earliest_time: String(1_800_000_000 - 86400), latest_time: "1800000900",
-        max_count: "500000", timeout: "600", exec_mode: "normal", search: undefined,
+        max_count: "500000", allow_partial_results: "false", timeout: "600", exec_mode: "normal", search: undefined,
       },
     );
     assert.equal(create.form?.search, "search index=netflow nothing-matches-this | fields _raw, _time, _indextime, _cd, index, sourcetype, host, source, src_ip, id.orig_h, dest_port, id.resp_p");
     assert.equal(emu.requestLog.find({ method: "DELETE" }).at(-1)?.status, 200);
+  });
+
+  it("fails the window of a finalized job or one whose messages say results are incomplete; reads it whole once the fault clears", async (t) => {
+    const target = getTarget();
+    const emu = target.emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR);
+    const m = marker();
+    const now = Math.floor(Date.now() / 1000);
+    await target.seed(Array.from({ length: 30 }, (_, i) => ({ time: now - 50 + i, indextime: now - 50 + i, raw: JSON.stringify({ m, n: i, src_ip: "10.0.0.1" }) })));
+    const src = source(`index=${target.index} ${m}`);
+    emu.faults.partialJob({ count: 1, finalized: true });
+    await assert.rejects(pull(src, windowOf(now - 600, now + 1)), (e: unknown) => {
+      assert.ok(e instanceof SplunkError);
+      assert.match(e.message, /finished with incomplete results \(the job was finalized.*checkpoint holds/);
+      return true;
+    });
+    emu.faults.partialJob({ count: 1, message: "Unable to distribute to peer named idx2 at uri=10.0.0.2:8089 because peer has status=Down." });
+    await assert.rejects(pull(src, windowOf(now - 600, now + 1)), /incomplete results \(WARN: Unable to distribute to peer named idx2/);
+    emu.faults.partialJob({ count: 1, message: "The search job was finalized: results may be incomplete", messageType: "ERROR" });
+    const custom = source(`index=${target.index} ${m}`, { incompletePatterns: ["only this"] });
+    const ok = await pull(custom, windowOf(now - 600, now + 1));
+    assert.equal(ok.events.length, 30, "a message no configured pattern matches does not fail the window");
+    const got = await pull(src, windowOf(now - 600, now + 1));
+    assert.equal(got.events.length, 30);
+    assert.equal(new Set(got.events.map(eventId)).size, 30, "every row once");
+    assert.equal(emu.jobs.list().length, 0, "the failed jobs were deleted too");
+  });
+
+  it("reads a window whose job carries an unrelated warning, and logs the warning", async (t) => {
+    const target = getTarget();
+    const emu = target.emulator;
+    if (!emu) return t.skip(NEEDS_EMULATOR);
+    const m = marker();
+    const now = Math.floor(Date.now() / 1000);
+    await target.seed(Array.from({ length: 12 }, (_, i) => ({ time: now - 20 + i, indextime: now - 20 + i, raw: JSON.stringify({ m, n: i }) })));
+    emu.faults.partialJob({ count: 1, message: "Field 'src_ip' does not exist in the data." });
+    const got = await pull(source(`index=${target.index} ${m}`), windowOf(now - 600, now + 1));
+    assert.equal(got.events.length, 12);
   });
 
   it("splits a window whose job reaches max_count, and reads every event exactly once", async (t) => {
