@@ -39,6 +39,7 @@ const EVENTS = {
   index_ready: ["info", "The risk index exists (hec.create_index)."],
   not_ready: ["warn", "Not ready: scoring waits until this is fixed; the next tick checks again."],
   became_ready: ["info", "Ready: Splunk and HEC answer."],
+  hec_ack_unavailable: ["warn", "HEC returns no ackId although hec.ack is true: the sink treats a 200 as received (not indexed) from now on."],
   sink_dropped: ["warn", "The sink dropped events it could not deliver (malformed for HEC); they are counted in the run event."],
   model_event: ["info", "A retraining decision, promotion or rollback was recorded."],
   model_event_failed: ["error", "A model event could not be sent to the sink; the registry's events.jsonl still holds it."],

@@ -334,11 +334,29 @@ describe("HecSink against the emulator", () => {
     assert.equal(s.counters().events_acknowledged, 0);
   });
 
-  it("fails clearly when ack is on but the token does not acknowledge", async (t) => {
-    const s = await sink(t, { token: new Secret(NOACK_TOKEN) });
-    const r = await s.send(riskEvents(runId(), 2));
-    assert.equal(r.kind, "failure");
-    assert.match(r.kind === "failure" ? r.reason : "", /returned no ackId: the token has indexer acknowledgement off while hec.ack is true/);
+  it("ack on but the token gives no ackId (Splunk Cloud): detected once, 200 means received, no resend loop", async (t) => {
+    const run = runId();
+    const s = await sink(t, { token: new Secret(NOACK_TOKEN), batchMaxEvents: 3 });
+    assert.equal(s.ackUnavailable, false);
+    const events = riskEvents(run, 7);
+    const logged = await captureOutput(async () => {
+      const r1 = await s.send(events.slice(0, 4));
+      const f1 = await s.flush();
+      const r2 = await s.send(events.slice(4));
+      const f2 = await s.flush();
+      return [r1, f1, r2, f2];
+    }, { echo: true });
+    assert.deepEqual(logged.value, [{ kind: "success" }, { kind: "success" }, { kind: "success" }, { kind: "success" }], "every run succeeds");
+    assert.equal(s.ackUnavailable, true);
+    const warnings = logged.stderr.filter((l) => l.includes("HEC returns no ackId"));
+    assert.equal(warnings.length, 1, "the warning is logged once");
+    assert.match(warnings[0]!, /WARN .*enable indexer acknowledgement on the token, or set hec.ack: false; without ack a 200 means received, not indexed; the checkpoint plus event_id carry the guarantee/);
+    assert.equal(emu.requestLog.find({ path: ACK_PATH }).length, 0, "never polls for acks");
+    assert.equal(emu.requestLog.find({ path: EVENT_PATH }).length, 3, "no resend");
+    const counts = idCounts(indexed(emu, run));
+    assert.deepEqual([...counts.keys()].sort(), events.map((e) => e.event_id).sort());
+    assert.ok([...counts.values()].every((n) => n === 1), "every event indexed once");
+    assert.equal(s.counters().events_accepted_unacked, 7);
   });
 
   it("reports HEC health", async (t) => {

@@ -38,6 +38,13 @@ export interface PosterOptions {
   gzipLevel?: number;
   retry?: PostRetryTuning;
   signal: AbortSignal;
+  /**
+   * A 200 without `ackId` while ack is on (Splunk Cloud, or a token with indexer acknowledgement off). The
+   * sink stops waiting for acks (a 200 then means received, like ack off) and reports it once.
+   */
+  onAckUnavailable?: () => void;
+  /** True once HEC showed it gives no ackIds: posts are then not tracked. */
+  ackUnavailable?: () => boolean;
   onDrop: (reason: string, eventId: string | undefined) => void;
 }
 
@@ -95,12 +102,11 @@ export class Poster {
     if (res.status === 200) {
       c.events_sent += count;
       if (!this.o.acks) return { kind: "success" };
-      if (typeof reply?.ackId !== "number") {
+      if (typeof reply?.ackId !== "number" || this.o.ackUnavailable?.()) {
+        // Splunk Cloud, or a token with ack off: a 200 means received; the checkpoint plus event_id carry the guarantee.
         c.events_accepted_unacked += count;
-        return {
-          kind: "failure",
-          reason: "HEC accepted the events but returned no ackId: the token has indexer acknowledgement off while hec.ack is true; enable it on the token, or set hec.ack: false",
-        };
+        this.o.onAckUnavailable?.();
+        return { kind: "success" };
       }
       this.o.acks.add(reply.ackId, count);
       return { kind: "success" };

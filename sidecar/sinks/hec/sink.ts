@@ -94,6 +94,7 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
   private readonly abort = new AbortController();
   private readonly inFlight = new Set<Promise<SinkResult>>();
   private readonly acks: AckTracker | undefined;
+  private ackOff = false;
   /** The worst `send` result since the last flush (failure beats retryable). */
   private unflushedProblem: SinkResult | undefined;
   /** Drops since the last flush, by reason, and the first few of them. */
@@ -134,6 +135,24 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     });
   }
 
+  /**
+   * True once HEC answered a post 200 without `ackId` while `ack` is on (Splunk Cloud, or a token without
+   * indexer acknowledgement): the sink then treats a 200 as received, like ack off. Readiness shows it.
+   */
+  get ackUnavailable(): boolean {
+    return this.ackOff;
+  }
+
+  /** The fix for `ackUnavailable`, one sentence. */
+  static readonly ACK_UNAVAILABLE_FIX =
+    "HEC returns no ackId although hec.ack is true (Splunk Cloud, or a token without indexer acknowledgement): enable indexer acknowledgement on the token, or set hec.ack: false; without ack a 200 means received, not indexed; the checkpoint plus event_id carry the guarantee";
+
+  private markAckUnavailable(): void {
+    if (this.ackOff) return;
+    this.ackOff = true;
+    logEvent("hec_ack_unavailable", { sourcetype: this.opts.sourcetype ?? RISK_SOURCETYPE, url: this.base, fix: HecSink.ACK_UNAVAILABLE_FIX });
+  }
+
   /** A snapshot of the counters. */
   counters(): HecCounters {
     return { ...this.c, dropped_by_reason: { ...this.c.dropped_by_reason }, acks_pending: this.acks?.size ?? 0 };
@@ -161,6 +180,8 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
         gzipLevel: this.opts.gzipLevel,
         retry: this.opts.retry,
         signal: this.abort.signal,
+        onAckUnavailable: () => this.markAckUnavailable(),
+        ackUnavailable: () => this.ackOff,
         onDrop: (reason, id) => this.drop(reason, id),
       });
       this.started = { transport, conn, poster };
