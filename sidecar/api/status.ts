@@ -32,4 +32,6 @@ export interface SidecarStatus {
   /** The retraining in flight (one at a time) and the last outcome. */
   retrain: ReturnType<Retrainer["status"]>;
   backfill: JobStatus;
+  /** What works but degrades a guarantee, with the fix (e.g. HEC gives no acks); ready stays true. */
+  warnings: string[];
 }

@@ -174,6 +174,7 @@ export class Sidecar {
       retrain: this.retrainer.status(),
       schedule: { scoring: this.scheduler.status(), ...(this.retrainScheduler ? { retraining: this.retrainScheduler.status() } : {}) },
       backfill: this.backfills.status(),
+      warnings: this.wiring.warnings(),
     };
   }
 

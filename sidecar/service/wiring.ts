@@ -37,6 +37,8 @@ export interface Wiring {
   modelSink: Sink<RunRecord>;
   /** Null when Splunk and HEC (as configured) answer; otherwise the reason and what to do. */
   check(): Promise<string | null>;
+  /** What works but weakens a guarantee, with the fix (status shows them; readiness stays ready). */
+  warnings(): string[];
   /** The fields a file input provides (to refuse a model it cannot satisfy); undefined for Splunk. */
   inputFields(): Promise<string[] | undefined>;
   /** What `inputFields` read, for messages. */
@@ -112,6 +114,10 @@ export function wire(config: Config): Wiring {
         }
       }
       return null;
+    },
+    warnings() {
+      const noAck = [riskSink, runSink, modelSink].some((s) => s instanceof HecSink && s.ackUnavailable);
+      return noAck ? [`hec: ${HecSink.ACK_UNAVAILABLE_FIX}`] : [];
     },
     inputFields: () => fileInputFields(config),
     inputName: src.type === "file" ? src.file.paths.join(", ") : "splunk",

@@ -17,6 +17,7 @@ export function fakeStatus(): SidecarStatus {
     schedule: { scoring: { cron: "* * * * *", runs: 0, skipped: 0, running: false, next_run: null } },
     retrain: { running: null, last: null, runs: 0, refused: 0 },
     backfill: idle,
+    warnings: [],
   };
 }
 
