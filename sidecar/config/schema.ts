@@ -130,6 +130,10 @@ const hec = z
     max_in_flight: z.number().int().min(1).default(4),
     retry_deadline_ms: z.number().int().min(0).default(120_000),
     timeout_ms: z.number().int().min(1).default(30_000),
+    /** How long a flush polls for indexer acks before the posts count as lost and are resent (Splunk: ~5 min). */
+    ack_deadline_ms: z.number().int().min(0).default(300_000),
+    /** Ack poll interval (Splunk: about every 10 s). */
+    ack_poll_ms: z.number().int().min(1).default(10_000),
   })
   .strict();
 

@@ -33,7 +33,7 @@ export const ENDPOINT_POLICIES = {
   /** POST /services/collector/event. `deadlineMs` is `hec.retry_deadline_ms` per `send`. */
   "hec.event": { attempts: Infinity, deadlineMs: 120_000, baseMs: 200, maxMs: 10_000, jitter: true, retry500: true },
   /** POST /services/collector/ack. `deadlineMs` is `hec.retry_deadline_ms` per `flush`. */
-  "hec.ack": { attempts: Infinity, deadlineMs: 120_000, baseMs: 250, maxMs: 5000, jitter: false, retry500: true },
+  "hec.ack": { attempts: Infinity, deadlineMs: 300_000, baseMs: 250, maxMs: 5000, jitter: false, retry500: true },
   /** GET /services/collector/health (readiness). */
   "hec.health": ONCE,
   /** POST /services/collector/event with an empty body: does HEC accept the token (readiness)? */

@@ -21,6 +21,8 @@ export function hecSinkOptions<T extends object = RiskEvent>(cfg: HecConfig, ove
     maxInFlight: cfg.max_in_flight,
     retryDeadlineMs: cfg.retry_deadline_ms,
     timeoutMs: cfg.timeout_ms,
+    ackDeadlineMs: cfg.ack_deadline_ms,
+    ackPollMs: cfg.ack_poll_ms,
     ...overrides,
   };
 }

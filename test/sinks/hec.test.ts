@@ -304,9 +304,9 @@ describe("HecSink against the emulator", () => {
     assert.equal(c.ack_polls, polls.length);
   });
 
-  it("flush returns retryable when acknowledgements miss the deadline, and abandons them", async (t) => {
+  it("flush returns retryable when acknowledgements miss the ack deadline (not the send deadline), and abandons them", async (t) => {
     emu.hec.ackDelayMs = 60_000;
-    const s = await sink(t, { batchMaxEvents: 5, retryDeadlineMs: 300 });
+    const s = await sink(t, { batchMaxEvents: 5, retryDeadlineMs: 60_000, ackDeadlineMs: 300, ackPollMs: 50 });
     assert.equal((await s.send(riskEvents(runId(), 10))).kind, "success");
     const t0 = Date.now();
     const r = await s.flush();

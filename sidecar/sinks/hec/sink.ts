@@ -60,6 +60,13 @@ export interface HecSinkOptions<T> {
   format?: (record: T) => HecEventParts;
   /** Backoff timings of post retries (defaults: policy `hec.event`, base 200 ms, max 10 s, full jitter). */
   retry?: PostRetryTuning;
+  /**
+   * How long `flush` polls for acks before treating the posts as lost, ms: separate from the send deadline
+   * (Splunk: poll about every 10 s, treat as lost after about 5 min). Default: policy `hec.ack` (300 000).
+   */
+  ackDeadlineMs?: number;
+  /** A steady ack poll interval, ms (config `hec.ack_poll_ms`, 10 000); `ackPoll` overrides it. */
+  ackPollMs?: number;
   /** Ack polling interval: starts at `minMs`, doubles up to `maxMs` (defaults: policy `hec.ack`, 250 ms, 5 s). */
   ackPoll?: { minMs?: number; maxMs?: number };
   /** zlib level 1-9 (default 2, see `encode.ts`). */
@@ -245,9 +252,9 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     const posts = acks.size;
     const events = acks.events();
     const r = await acks.waitAll(this.started.conn, {
-      deadlineMs: this.deadlineMs,
-      minMs: this.opts.ackPoll?.minMs,
-      maxMs: this.opts.ackPoll?.maxMs,
+      deadlineMs: this.opts.ackDeadlineMs ?? ENDPOINT_POLICIES["hec.ack"].deadlineMs,
+      minMs: this.opts.ackPoll?.minMs ?? this.opts.ackPollMs,
+      maxMs: this.opts.ackPoll?.maxMs ?? this.opts.ackPollMs,
       timeoutMs: this.timeoutMs,
       sleep: this.opts.retry?.sleep,
       signal: this.abort.signal,
