@@ -65,7 +65,7 @@ export interface HecSinkOptions<T> {
    * (Splunk: poll about every 10 s, treat as lost after about 5 min). Default: policy `hec.ack` (300 000).
    */
   ackDeadlineMs?: number;
-  /** A steady ack poll interval, ms (config `hec.ack_poll_ms`, 10 000); `ackPoll` overrides it. */
+  /** The longest interval between ack polls, ms (config `hec.ack_poll_ms`, 10 000): polls start at 250 ms and back off to it; `ackPoll` overrides both. */
   ackPollMs?: number;
   /** Ack polling interval: starts at `minMs`, doubles up to `maxMs` (defaults: policy `hec.ack`, 250 ms, 5 s). */
   ackPoll?: { minMs?: number; maxMs?: number };
@@ -251,10 +251,14 @@ export class HecSink<T extends object = RiskEvent> implements Sink<T> {
     }
     const posts = acks.size;
     const events = acks.events();
+    // Polls start quick (most acks arrive within a second) and back off to `ackPollMs`, the steady interval
+    // Splunk advises (about 10 s) for acks that take long; a fixed 10 s poll would add 10 s to every flush.
+    const policy = ENDPOINT_POLICIES["hec.ack"];
+    const maxMs = this.opts.ackPoll?.maxMs ?? this.opts.ackPollMs ?? policy.maxMs;
     const r = await acks.waitAll(this.started.conn, {
-      deadlineMs: this.opts.ackDeadlineMs ?? ENDPOINT_POLICIES["hec.ack"].deadlineMs,
-      minMs: this.opts.ackPoll?.minMs ?? this.opts.ackPollMs,
-      maxMs: this.opts.ackPoll?.maxMs ?? this.opts.ackPollMs,
+      deadlineMs: this.opts.ackDeadlineMs ?? policy.deadlineMs,
+      minMs: this.opts.ackPoll?.minMs ?? Math.min(policy.baseMs, maxMs),
+      maxMs,
       timeoutMs: this.timeoutMs,
       sleep: this.opts.retry?.sleep,
       signal: this.abort.signal,
