@@ -236,9 +236,7 @@ export class Sidecar {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name });
     this.takeLock();
     await startBackend(this.config.model.backend);
-    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink)];
-    if (this.wiring.modelSink !== this.wiring.runSink) parts.push(named("model-event sink", this.wiring.modelSink));
-    parts.push(this.connection());
+    const parts = this.scoringParts();
     if (this.logShipper && !opts.once) {
       // First started, last stopped: it sees every component's log events, including shutdown's.
       const shipper = this.logShipper;
@@ -295,13 +293,21 @@ export class Sidecar {
     return out;
   }
 
+  /** What every scoring needs, in start order: the model, the sinks, the Splunk/HEC readiness. */
+  private scoringParts(): Component[] {
+    const parts: Component[] = [this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink)];
+    if (this.wiring.modelSink !== this.wiring.runSink) parts.push(named("model-event sink", this.wiring.modelSink));
+    parts.push(this.connection());
+    return parts;
+  }
+
   /** Scores a `_time` range from Splunk without moving the live checkpoints (see `ScoringJob.backfill`). */
   async backfill(earliest: number, latest: number, searchName?: string): Promise<RunReport[]> {
     logEvent("startup", { source: this.config.source.type, sink: this.config.sink.type, model: this.config.model.name, backfill: { earliest, latest } });
     if (this.config.source.type !== "splunk") throw new Error("backfill needs source.type: splunk (file sources are rescored with soc-assistant score)");
     this.takeLock();
     await startBackend(this.config.model.backend);
-    this.components = new Components([this.model, named("risk sink", this.wiring.sink), named("run sink", this.wiring.runSink), this.connection()]);
+    this.components = new Components(this.scoringParts());
     await this.components.start();
     if (!this.model.current) throw new Error(this.model.notReadyReason() ?? "model not loaded");
     return this.scoring.backfill(earliest, latest, searchName);
